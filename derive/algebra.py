@@ -1,0 +1,293 @@
+"""The algebra the verifier works in.
+
+Three pieces, each small enough to check by eye:
+
+* :class:`Definition` — an abbreviation such as ``L``, ``S`` or the family ``p_k``, with the
+  expression it stands for.
+* :class:`Context` — the definitions in force. ``unfold`` replaces abbreviations by their
+  definitions and evaluates every ``Derivative``; a derivative taken *with respect to* an
+  abbreviation (``∂L/∂p_j``) treats that abbreviation as an independent variable, exactly as
+  the text of a derivation does. An *opaque* abbreviation (``S``) stays an atom; its
+  derivatives are computed once from its definition (total derivative), which keeps exact
+  checks of large concrete cases cheap.
+* :func:`normalize` — a normal form for sums over class indices: sums are split over terms,
+  factors free of the summation index are pulled out, ``Σ_k δ_{ka} f(k)`` collapses to
+  ``f(a)``, and bound variables get canonical names so equal sums compare equal.
+
+Every free index is taken to range over the classes ``1..N``; that is the one assumption
+behind collapsing Kronecker deltas, and it is the setting of every derivation here.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sympy import (
+    Add,
+    Basic,
+    Derivative,
+    Dummy,
+    Eq,
+    Expr,
+    Indexed,
+    Integer,
+    KroneckerDelta,
+    Mul,
+    Sum,
+    Symbol,
+    Tuple,
+    diff,
+    expand,
+)
+
+
+class SumExcept(Expr):
+    """``Σ_{k ≠ a} f(k)`` over ``k = lo..hi``: the same value as ``Σ_k f(k) − f(a)``.
+
+    A display form: the printer shows ``\\sum_{k \\neq a}``; the verifier works with
+    :meth:`as_sum`.
+    """
+
+    def __new__(cls, summand: Expr, limits: tuple, excluded: Expr) -> SumExcept:
+        return Expr.__new__(cls, summand, Tuple(*limits), excluded)
+
+    @property
+    def summand(self) -> Expr:
+        return self.args[0]
+
+    @property
+    def variable(self) -> Symbol:
+        return self.args[1][0]
+
+    @property
+    def bounds(self) -> tuple[Expr, Expr]:
+        return self.args[1][1], self.args[1][2]
+
+    @property
+    def excluded(self) -> Expr:
+        return self.args[2]
+
+    @property
+    def free_symbols(self) -> set[Basic]:
+        lower, upper = self.bounds
+        return (
+            (self.summand.free_symbols - {self.variable})
+            | lower.free_symbols
+            | upper.free_symbols
+            | self.excluded.free_symbols
+        )
+
+    def as_sum(self) -> Expr:
+        lower, upper = self.bounds
+        return Sum(self.summand, (self.variable, lower, upper)) - self.summand.xreplace(
+            {self.variable: self.excluded}
+        )
+
+    def doit(self, **hints) -> Expr:
+        return self.as_sum().doit(**hints)
+
+
+def _is_sum(expr: Basic) -> bool:
+    return isinstance(expr, (Sum, SumExcept))
+
+
+def rename_bound(expr: Expr, rename) -> Expr:
+    """Give every summation variable in ``expr`` the name ``rename(old)`` (innermost first)."""
+    if isinstance(expr, Sum) and len(expr.limits) == 1:
+        (var, lower, upper), = expr.limits
+        new = rename(var)
+        return Sum(rename_bound(expr.function, rename).xreplace({var: new}), (new, lower, upper))
+    if isinstance(expr, SumExcept):
+        new = rename(expr.variable)
+        lower, upper = expr.bounds
+        summand = rename_bound(expr.summand, rename).xreplace({expr.variable: new})
+        return SumExcept(summand, (new, lower, upper), expr.excluded)
+    if not expr.args or isinstance(expr, Indexed):
+        return expr
+    return expr.func(*[rename_bound(arg, rename) for arg in expr.args])
+
+
+def fresh_bound(expr: Expr) -> Expr:
+    """Rename bound variables to fresh dummies, so substitution can never capture a name."""
+    return rename_bound(expr, lambda var: Dummy(var.name, integer=True))
+
+
+@dataclass(frozen=True)
+class Definition:
+    """``name := expression``.
+
+    ``name`` is a Symbol (``L``) or an Indexed with symbolic indices (``p[k]``), which stands
+    for the whole family ``p_1, p_2, …``. An opaque definition is kept as an atom while
+    proving, and unfolded only when a proof needs it.
+    """
+
+    name: Expr
+    expression: Expr
+    opaque: bool = False
+
+    @property
+    def head(self) -> Basic:
+        return self.name.base if isinstance(self.name, Indexed) else self.name
+
+    def matches(self, atom: Basic) -> bool:
+        if isinstance(self.name, Indexed):
+            return isinstance(atom, Indexed) and atom.base == self.name.base
+        return atom == self.name
+
+    def instance(self, atom: Expr) -> Expr:
+        expression = fresh_bound(self.expression)
+        if isinstance(self.name, Indexed):
+            expression = expression.xreplace(dict(zip(self.name.indices, atom.indices)))
+        return expression
+
+    def as_eq(self) -> Eq:
+        return Eq(self.name, self.expression, evaluate=False)
+
+    def instantiate(self, values: dict) -> Definition:
+        return Definition(self.name, self.expression.xreplace(values), self.opaque)
+
+
+@dataclass(frozen=True)
+class Context:
+    """The definitions in force while proving, in the order a reader meets them."""
+
+    definitions: tuple[Definition, ...] = ()
+
+    def lookup(self, atom: Basic) -> Definition | None:
+        for definition in self.definitions:
+            if definition.matches(atom):
+                return definition
+        return None
+
+    def instantiate(self, values: dict) -> Context:
+        return Context(tuple(d.instantiate(values) for d in self.definitions))
+
+    def opaque(self) -> tuple[Definition, ...]:
+        return tuple(d for d in self.definitions if d.opaque)
+
+    def unfold(self, expr: Expr, keep: frozenset = frozenset()) -> Expr:
+        """Replace non-opaque abbreviations and evaluate derivatives, innermost first."""
+        definition = self.lookup(expr)
+        if definition is not None:
+            if definition.opaque or definition.head in keep:
+                return expr
+            return self.unfold(definition.instance(expr), keep)
+        if isinstance(expr, SumExcept):
+            return self.unfold(expr.as_sum(), keep)
+        if isinstance(expr, Derivative):
+            held = {d.head for var in expr.variables if (d := self.lookup(var)) is not None}
+            result = self.unfold(expr.expr, keep | held)
+            for var, count in expr.variable_count:
+                for _ in range(count):
+                    result = self.derivative(result, var)
+            if any(self.lookup(atom) for atom in result.atoms(Symbol, Indexed)):
+                # The abbreviations held as variables (p in ∂L/∂p_j) are unfolded now.
+                return self.unfold(result, keep)
+            return result
+        if not expr.args or isinstance(expr, Indexed):
+            return expr
+        return expr.func(*[self.unfold(arg, keep) for arg in expr.args])
+
+    def derivative(self, expr: Expr, var: Expr) -> Expr:
+        """Total derivative of an unfolded expression: through opaque atoms by the chain rule."""
+        result = diff(expr, var)
+        for definition in self.opaque():
+            if definition.name in expr.free_symbols:
+                result += diff(expr, definition.name) * self._opaque_derivative(definition, var)
+        return normalize(result)
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - contexts are immutable and few
+    def _opaque_derivative(self, definition: Definition, var: Expr) -> Expr:
+        return normalize(diff(self.unfold(definition.expression), var))
+
+    def fold(self, expr: Expr) -> Expr:
+        """Replace the normal form of each opaque definition by its name (``Σ_k e^{z_k}`` → S)."""
+        return expr.xreplace({self.opaque_normal_form(d): d.name for d in self.opaque()})
+
+    def expand_opaque(self, expr: Expr) -> Expr:
+        return expr.xreplace({d.name: self.opaque_normal_form(d) for d in self.opaque()})
+
+    @lru_cache(maxsize=256)  # noqa: B019 - contexts are immutable and few
+    def opaque_normal_form(self, definition: Definition) -> Expr:
+        return normalize(self.unfold(definition.expression))
+
+
+def _bound_name(height: int) -> Symbol:
+    return Symbol(f"_k{height}", integer=True)
+
+
+def _sum_height(expr: Basic) -> int:
+    heights = [_sum_height(arg) for arg in expr.args]
+    own = 1 if isinstance(expr, Sum) else 0
+    return own + max(heights, default=0)
+
+
+def _delta_partner(factor: Basic, var: Symbol) -> Expr | None:
+    if isinstance(factor, KroneckerDelta) and var in factor.args:
+        a, b = factor.args
+        partner = b if a == var else a
+        if var not in partner.free_symbols:
+            return partner
+    return None
+
+
+def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr) -> Expr:
+    """Normal form of ``Σ_{var=lower}^{upper} summand`` with ``summand`` already normal."""
+    if lower.is_Integer and upper.is_Integer:
+        return normalize(
+            Add(*(summand.xreplace({var: Integer(v)}) for v in range(lower, upper + 1)))
+        )
+    total = []
+    for term in Add.make_args(expand(summand)):
+        outside, inside = [], []
+        for factor in Mul.make_args(term):
+            (inside if var in factor.free_symbols else outside).append(factor)
+        partner = next(
+            (p for f in inside if (p := _delta_partner(f, var)) is not None),
+            None,
+        )
+        if partner is not None:
+            # Σ_k δ_{k a} f(k) = f(a), for a in 1..N (every free index ranges over the classes).
+            total.append(Mul(*outside) * normalize(Mul(*inside).xreplace({var: partner})))
+        elif not inside:
+            total.append(Mul(*outside) * (upper - lower + 1))
+        else:
+            body = Mul(*inside)
+            canonical = _bound_name(_sum_height(body))
+            total.append(Mul(*outside) * Sum(body.xreplace({var: canonical}), (canonical, lower, upper)))
+    return Add(*total)
+
+
+def normalize(expr: Expr) -> Expr:
+    """Normal form for sums over class indices (see the module docstring)."""
+    if isinstance(expr, SumExcept):
+        return normalize(expr.as_sum())
+    if isinstance(expr, Sum):
+        body = normalize(expr.function)
+        for var, lower, upper in expr.limits:
+            body = _sum_of(body, var, lower, upper)
+        return body
+    if not expr.args or isinstance(expr, (Indexed, Derivative)):
+        return expr
+    return expr.func(*[normalize(arg) for arg in expr.args])
+
+
+def index_symbols(*exprs: Expr) -> list[Symbol]:
+    """The free integer symbols of ``exprs`` that are used as indices, in a stable order."""
+    found: set[Symbol] = set()
+    for expr in exprs:
+        for atom in expr.atoms(Indexed, KroneckerDelta):
+            args = atom.indices if isinstance(atom, Indexed) else atom.args
+            for arg in args:
+                found |= {s for s in arg.free_symbols if s.is_integer}
+        for s in expr.atoms(SumExcept):
+            found |= {x for x in s.excluded.free_symbols if x.is_integer}
+    free = set().union(*(e.free_symbols for e in exprs)) if exprs else set()
+    return sorted(found & free, key=lambda s: s.name)
+
+
+def assignments(indices: list[Symbol], size: int) -> itertools.product:
+    """Every assignment of the classes ``1..size`` to ``indices``."""
+    return itertools.product(range(1, size + 1), repeat=len(indices))

@@ -1,0 +1,366 @@
+"""Proving that two expressions are equal, honestly.
+
+An equation is *verified* only when it is proven:
+
+* a statement about a symbolic number of classes ``N`` (or symbolic indices) must be proven
+  symbolically — unfolded, put in the sum normal form of :mod:`derive.algebra` and reduced to
+  zero as a rational function;
+* a statement about a concrete ``N`` is proven exactly, entry by entry;
+* both are then evaluated numerically at random points (30 significant digits) as a second
+  line of defence.
+
+A refutation always carries a :class:`Counterexample`: concrete ``N``, indices and values at
+which the two sides differ. A statement that is neither proven nor refuted is reported as
+not proven, with the reason; nothing is ever passed silently.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sympy import (
+    Add,
+    Basic,
+    Dummy,
+    Eq,
+    Expr,
+    Indexed,
+    Integer,
+    KroneckerDelta,
+    MatrixBase,
+    Ne,
+    Pow,
+    Rational,
+    Sum,
+    Symbol,
+    cancel,
+    exp,
+    expand,
+)
+from sympy.core.function import AppliedUndef
+
+from derive.algebra import Context, assignments, index_symbols, normalize
+from derive.errors import IdentityNotProven
+
+NUMERIC_DIGITS = 30
+NUMERIC_TOLERANCE = Rational(1, 10**20)
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """A concrete case at which the two sides of an equation differ."""
+
+    size: int | None
+    indices: dict[str, int]
+    values: dict[str, str]
+    lhs: str
+    rhs: str
+
+    def __str__(self) -> str:
+        case = [f"N={self.size}"] if self.size is not None else []
+        case += [f"{name}={value}" for name, value in self.indices.items()]
+        case += [f"{name}={value}" for name, value in self.values.items()]
+        return f"at {', '.join(case)} the left side is {self.lhs} but the right side is {self.rhs}"
+
+
+@dataclass(frozen=True)
+class Proof:
+    """The outcome of proving one equation."""
+
+    verified: bool
+    method: str
+    reason: str = ""
+    counterexample: Counterexample | None = None
+
+    def explain(self) -> str:
+        if self.verified:
+            return f"proven ({self.method})"
+        if self.counterexample is not None:
+            return f"{self.reason}: {self.counterexample}"
+        return self.reason
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Side conditions of an equation, sorted by how the verifier uses them."""
+
+    equal: tuple[tuple[Symbol, Symbol], ...] = ()
+    distinct: tuple[tuple[Symbol, Symbol], ...] = ()
+    constraints: tuple[tuple[Expr, Expr], ...] = ()
+
+    @classmethod
+    def of(cls, relations: Iterable[Basic]) -> Conditions:
+        equal, distinct, constraints = [], [], []
+        for relation in relations:
+            a, b = relation.args
+            indices = a.is_Symbol and b.is_Symbol and a.is_integer and b.is_integer
+            if isinstance(relation, Eq) and indices:
+                equal.append((a, b))
+            elif isinstance(relation, Ne) and indices:
+                distinct.append((a, b))
+            elif isinstance(relation, Eq):
+                constraints.append((a, b))
+            else:
+                raise ValueError(f"unsupported condition {relation}")
+        return cls(tuple(equal), tuple(distinct), tuple(constraints))
+
+    def identify(self, expr: Expr) -> Expr:
+        """Apply the index equalities (``i = j``: write ``j`` as ``i``)."""
+        return expr.xreplace({b: a for a, b in self.equal})
+
+    def instantiate(self, values: dict) -> Conditions:
+        """The conditions of one concrete case; index relations are settled by the case."""
+        return Conditions(constraints=tuple((a.xreplace(values), b.xreplace(values)) for a, b in self.constraints))
+
+    def allows(self, case: dict[Symbol, int]) -> bool:
+        return all(case[a] == case[b] for a, b in self.equal if a in case and b in case) and all(
+            case[a] != case[b] for a, b in self.distinct if a in case and b in case
+        )
+
+
+def _atomize(expr: Expr) -> Expr:
+    """Sums and exponentials as plain positive symbols, so ``cancel`` decides zero exactly."""
+    sums = {s: Dummy("sum") for s in expr.atoms(Sum)}
+    expr = expr.xreplace(sums)
+    powers: dict[Expr, Dummy] = {}
+
+    def as_power(argument: Expr) -> Expr:
+        result = Integer(1)
+        for term in Add.make_args(expand(argument)):
+            coefficient, rest = term.as_coeff_Mul()
+            base = powers.setdefault(rest, Dummy("e", positive=True))
+            result *= Pow(base, coefficient)
+        return result
+
+    return expr.replace(lambda e: isinstance(e, exp), lambda e: as_power(e.args[0]))
+
+
+def _vanishes(expr: Expr) -> bool:
+    try:
+        return cancel(_atomize(expr)) == 0
+    except Exception:  # noqa: BLE001 - SymPy raises many kinds on hard input; not proven then
+        return False
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """Proves equations within a :class:`~derive.algebra.Context`.
+
+    ``size`` is the symbol for the number of classes (``N``); statements that mention it or
+    symbolic indices are general and need a symbolic proof. ``exact_sizes`` are the concrete
+    ``N`` used to look for a counterexample when a general statement is not proven.
+    """
+
+    context: Context = field(default_factory=Context)
+    size: Symbol | None = None
+    exact_sizes: tuple[int, ...] = (2, 3, 4)
+    numeric_points: int = 3
+    seed: int = 2026
+
+    def prove(self, lhs: Expr, rhs: Expr, conditions: Sequence[Basic] = ()) -> Proof:
+        try:
+            conds = Conditions.of(conditions)
+        except ValueError as error:
+            return Proof(False, "none", str(error))
+        if isinstance(lhs, MatrixBase) or isinstance(rhs, MatrixBase):
+            return self._prove_matrix(lhs, rhs, conds)
+        return self._prove_scalar(lhs, rhs, conds)
+
+    # -- general and concrete statements -------------------------------------------------
+
+    def _is_general(self, *exprs: Expr) -> bool:
+        free = set().union(*(e.free_symbols for e in exprs))
+        return bool(index_symbols(*exprs)) or (self.size is not None and self.size in free)
+
+    def _prove_scalar(self, lhs: Expr, rhs: Expr, conds: Conditions) -> Proof:
+        if not self._is_general(lhs, rhs):
+            if not self._exact(self.context, lhs, rhs, conds):
+                return self._refute(lhs, rhs, conds)
+            return self._confirm(lhs, rhs, conds, "exact")
+        if self._symbolic(lhs, rhs, conds):
+            return self._confirm(lhs, rhs, conds, "symbolic, for all N")
+        refuted = self._refute(lhs, rhs, conds)
+        if refuted.counterexample is not None:
+            return refuted
+        return Proof(
+            False,
+            "none",
+            "SymPy could not prove it for symbolic N, and no counterexample was found "
+            f"for N in {list(self.exact_sizes)}",
+        )
+
+    def _prove_matrix(self, lhs: Expr, rhs: Expr, conds: Conditions) -> Proof:
+        if not (isinstance(lhs, MatrixBase) and isinstance(rhs, MatrixBase)):
+            return Proof(False, "none", "one side is a matrix and the other is not")
+        if lhs.shape != rhs.shape:
+            return Proof(False, "none", f"shapes differ: {lhs.shape} and {rhs.shape}")
+        methods = set()
+        for (row, col), left in zip(_positions(lhs), lhs):
+            proof = self._prove_scalar(left, rhs[row, col], conds)
+            if not proof.verified:
+                return Proof(False, "none", f"entry ({row + 1}, {col + 1}): {proof.reason}", proof.counterexample)
+            methods.add(proof.method)
+        return Proof(True, f"entrywise ({len(lhs)} entries): " + "; ".join(sorted(methods)))
+
+    # -- the three lines of proof ----------------------------------------------------------
+
+    def _prepare(self, context: Context, expr: Expr, conds: Conditions, symbolic: bool) -> Expr:
+        expr = normalize(context.unfold(conds.identify(expr)))
+        if symbolic:
+            zeros = {KroneckerDelta(a, b): 0 for a, b in conds.distinct}
+            zeros |= {KroneckerDelta(b, a): 0 for a, b in conds.distinct}
+            expr = expr.xreplace(zeros)
+        for constrained, value in conds.constraints:
+            expr = _impose(expr, normalize(context.unfold(constrained)), value)
+        return context.fold(expr)
+
+    def _difference_vanishes(self, context: Context, lhs: Expr, rhs: Expr, conds: Conditions, symbolic: bool) -> bool:
+        difference = self._prepare(context, lhs, conds, symbolic) - self._prepare(context, rhs, conds, symbolic)
+        if _vanishes(difference):
+            return True
+        # Treating an opaque abbreviation as independent can only miss identities, never
+        # invent them; look again with it written out.
+        return _vanishes(context.expand_opaque(difference))
+
+    def _symbolic(self, lhs: Expr, rhs: Expr, conds: Conditions) -> bool:
+        return self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=True)
+
+    def _exact(self, context: Context, lhs: Expr, rhs: Expr, conds: Conditions) -> bool:
+        return self._difference_vanishes(context, lhs, rhs, conds, symbolic=False)
+
+    def _cases(self, lhs: Expr, rhs: Expr, conds: Conditions, sizes: Iterable[int]):
+        """Concrete instances (N, index values) of a statement that its conditions allow."""
+        if not self._is_general(lhs, rhs):
+            yield None, {}
+            return
+        indices = index_symbols(lhs, rhs)
+        for n in sizes:
+            for values in assignments(indices, n):
+                case = dict(zip(indices, values))
+                if conds.allows(case):
+                    yield n, case
+
+    def _instantiate(self, n: int | None, case: dict, conds: Conditions, *exprs: Expr):
+        size = {self.size: Integer(n)} if n is not None and self.size is not None else {}
+        values = size | {symbol: Integer(v) for symbol, v in case.items()}
+        # Definitions get N only: their own indices are generic (p_k for every k).
+        return (
+            self.context.instantiate(size),
+            conds.instantiate(values),
+            tuple(e.xreplace(values) for e in exprs),
+        )
+
+    def _refute(self, lhs: Expr, rhs: Expr, conds: Conditions) -> Proof:
+        """Look for a concrete case that is not an identity, and a point that shows it."""
+        for n, case in self._cases(lhs, rhs, conds, self.exact_sizes):
+            context, concrete, (left, right) = self._instantiate(n, case, conds, lhs, rhs)
+            if self._exact(context, left, right, concrete):
+                continue
+            witness = self._witness(context, n, case, left, right, concrete)
+            if witness is not None:
+                return Proof(False, "none", "the two sides differ", witness)
+            where = _case_text(({"N": n} if n is not None else {}) | case)
+            return Proof(False, "none", f"not an identity{' at ' + where if where else ''}, though no numeric counterexample could be evaluated")
+        return Proof(False, "none", "could not be proven")
+
+    def _numeric_values(self, context: Context, n, case, lhs, rhs, conds, rng) -> tuple | None:
+        """Both sides at one random point, or None where they cannot be evaluated."""
+        sides = []
+        for expr in (lhs, rhs):
+            sides.append(context.expand_opaque(self._prepare(context, expr, conds, symbolic=False)))
+        if any(side.atoms(AppliedUndef) for side in sides):
+            return None
+        indexed = set().union(*(side.atoms(Indexed) for side in sides))
+        labels = {atom.base.label for atom in indexed}
+        plain = {s for side in sides for s in side.free_symbols if s.is_Symbol} - labels
+        atoms = sorted(indexed | plain, key=str)
+        point = {atom: Rational(rng.randint(-20, 20), 10) for atom in atoms}
+        values = [side.xreplace(point).evalf(NUMERIC_DIGITS) for side in sides]
+        return point, values[0], values[1]
+
+    def _witness(self, context, n, case, lhs, rhs, conds) -> Counterexample | None:
+        rng = random.Random(self.seed)
+        for _ in range(20):
+            evaluated = self._numeric_values(context, n, case, lhs, rhs, conds, rng)
+            if evaluated is None:
+                return None
+            point, left, right = evaluated
+            if not _close(left, right):
+                return Counterexample(
+                    size=n,
+                    indices={str(s): v for s, v in case.items()},
+                    values={str(atom): str(value) for atom, value in point.items()},
+                    lhs=f"{left:.6g}",
+                    rhs=f"{right:.6g}",
+                )
+        return None
+
+    def _confirm(self, lhs: Expr, rhs: Expr, conds: Conditions, method: str) -> Proof:
+        """Second line of defence: the proven equation must also hold at random points."""
+        rng = random.Random(self.seed)
+        cases = list(self._cases(lhs, rhs, conds, self.exact_sizes))
+        checked = 0
+        for n, case in rng.sample(cases, min(self.numeric_points, len(cases))):
+            context, concrete, (left, right) = self._instantiate(n, case, conds, lhs, rhs)
+            evaluated = self._numeric_values(context, n, case, left, right, concrete, rng)
+            if evaluated is None:
+                continue
+            point, left_value, right_value = evaluated
+            if not _close(left_value, right_value):
+                return Proof(
+                    False,
+                    "none",
+                    f"proven {method}, yet the sides differ numerically (a bug in derive; please report it)",
+                    Counterexample(n, {str(s): v for s, v in case.items()}, {str(a): str(v) for a, v in point.items()}, f"{left_value:.6g}", f"{right_value:.6g}"),
+                )
+            checked += 1
+        if checked:
+            return Proof(True, f"{method}; numeric check at {checked} random point{'s' if checked > 1 else ''}")
+        return Proof(True, method)
+
+
+def _impose(expr: Expr, constrained: Expr, value: Expr) -> Expr:
+    """Use ``constrained = value`` to eliminate it: a whole sum, or the last of its terms."""
+    if constrained in expr.atoms(Sum) or not isinstance(constrained, Add):
+        return expr.xreplace({constrained: value})
+    target = sorted(constrained.atoms(Indexed), key=str)[-1]
+    coefficient = constrained.coeff(target)
+    return expr.xreplace({target: (value - (constrained - coefficient * target)) / coefficient})
+
+
+def _close(a: Expr, b: Expr) -> bool:
+    try:
+        scale = max(Integer(1), abs(a), abs(b))
+        return bool(abs(a - b) <= NUMERIC_TOLERANCE * scale)
+    except TypeError:
+        return False
+
+
+def _positions(matrix: MatrixBase):
+    rows, cols = matrix.shape
+    return ((r, c) for r in range(rows) for c in range(cols))
+
+
+def _case_text(case: dict) -> str:
+    return ", ".join(f"{s}={v}" for s, v in case.items())
+
+
+def assert_identity(
+    lhs: Expr,
+    rhs: Expr,
+    conditions: Sequence[Basic] = (),
+    *,
+    definitions: Sequence = (),
+    size: Symbol | None = None,
+) -> Proof:
+    """Prove ``lhs = rhs`` under ``conditions`` or raise :class:`IdentityNotProven`.
+
+    ``definitions`` are :class:`~derive.algebra.Definition` objects for abbreviations used in
+    the expressions; ``size`` is the symbol for the number of classes, if any.
+    """
+    proof = Verifier(Context(tuple(definitions)), size=size).prove(lhs, rhs, conditions)
+    if not proof.verified:
+        raise IdentityNotProven(f"{lhs} = {rhs} is not proven: {proof.explain()}")
+    return proof
