@@ -38,6 +38,7 @@ from sympy import (
     Sum,
     Symbol,
     Tuple,
+    UnevaluatedExpr,
     diff,
     expand,
 )
@@ -176,6 +177,8 @@ class Context:
             return self.unfold(definition.instance(expr), keep)
         if isinstance(expr, SumExcept):
             return self.unfold(expr.as_sum(), keep)
+        if isinstance(expr, UnevaluatedExpr):
+            return self.unfold(expr.args[0], keep)
         if isinstance(expr, Derivative):
             held = {d.head for var in expr.variables if (d := self.lookup(var)) is not None}
             result = self.unfold(expr.expr, keep | held)

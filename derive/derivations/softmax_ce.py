@@ -1,0 +1,269 @@
+"""Softmax + cross-entropy: ∂L/∂z_i = p_i − y_i.
+
+The route of the classic notes: ∂L/∂p_i, the softmax derivative by the quotient rule for
+i = j and i ≠ j, the chain rule split at j = i, and the constraint Σ_k y_k = 1 as its own
+step; then a worked example for a concrete number of classes, and a numeric check.
+"""
+
+from __future__ import annotations
+
+from sympy import (
+    Add,
+    Derivative,
+    Eq,
+    Function,
+    IndexedBase,
+    Integer,
+    KroneckerDelta,
+    Matrix,
+    Mul,
+    Ne,
+    Pow,
+    Sum,
+    Symbol,
+    exp,
+    log,
+    symbols,
+)
+
+from derive.algebra import Context, Definition, SumExcept, rename_bound
+from derive.document import Document
+from derive.numeric import gradient_check
+from derive.steps import (
+    ApplyConstraint,
+    Chain,
+    ChainRule,
+    DropZeros,
+    EvaluateDerivatives,
+    Linearity,
+    OnlyMatchingTerm,
+    QuotientRule,
+    Rewrite,
+    SplitSum,
+    Substitute,
+    reciprocal,
+)
+from derive.verify import Verifier
+
+N = Symbol("N", integer=True, positive=True)
+i, j, k = symbols("i j k", integer=True, positive=True)
+z, p, y = IndexedBase("z"), IndexedBase("p"), IndexedBase("y")
+L, S = symbols("L S")
+
+
+def _frac(numerator, denominator):
+    return Mul(numerator, Pow(denominator, -1), evaluate=False)
+
+
+def _product(*factors):
+    return Mul(*factors, evaluate=False)
+
+
+def _sum(*terms):
+    return Add(*terms, evaluate=False)
+
+
+def _context(size) -> Context:
+    """L, the softmax p_i and the sum S — S opaque, so proofs keep it as one atom."""
+    return Context(
+        (
+            Definition(L, -Sum(y[k] * log(p[k]), (k, 1, size))),
+            Definition(p[i], exp(z[i]) / S),
+            Definition(S, Sum(exp(z[k]), (k, 1, size)), opaque=True),
+        )
+    )
+
+
+def build(n: int) -> Document:
+    """The general derivation for N classes, and the worked example for ``n`` classes."""
+    general = Verifier(_context(N), size=N)
+    example = Verifier(_context(Integer(n)))
+    chains = _setup(general) + _loss_derivative(general) + _softmax_derivative(general)
+    chains += _chain_rule(general) + _worked_example(example, n)
+    sum_y = Eq(Sum(y[k], (k, 1, N)), 1)
+    example_labels = Eq(_sum(*(y[a] for a in range(1, n + 1))), 1)
+    return Document(
+        derivation="softmax-ce",
+        title="The gradient of softmax cross-entropy, step by step",
+        description="Every step of ∂L/∂z_i = p_i − y_i, proven by SymPy",
+        chains=chains,
+        math={
+            "L": L,
+            "N": N,
+            "S": S,
+            "n": Integer(n),
+            "z_i": z[i],
+            "p_i": p[i],
+            "y_i": y[i],
+            "p": Matrix([p[a] for a in range(1, min(n, 3) + 1)]).T,
+            "i_eq_j": Eq(i, j, evaluate=False),
+            "i_ne_j": Ne(i, j, evaluate=False),
+            "j_eq_i": Eq(j, i, evaluate=False),
+            "sum_y": sum_y,
+            "example_sum_y": example_labels,
+            "result": Eq(Derivative(L, z[i]), p[i] - y[i], evaluate=False),
+            "quotient": _product(exp(z[i]), reciprocal(S)),
+            "p_11": Derivative(p[1], z[1]),
+            "p_12": Derivative(p[1], z[2]),
+        },
+        data={"numeric": gradient_check(max(n, 2))},
+    )
+
+
+def _setup(verifier: Verifier) -> tuple[Chain, ...]:
+    loss = Chain("loss", L, verifier).equals(
+        -Sum(y[i] * log(p[i]), (i, 1, N)), "definition of the cross-entropy loss"
+    )
+    softmax = Chain("softmax", p[i], verifier).equals(
+        exp(z[i]) / Sum(exp(z[k]), (k, 1, N)), "definition of the softmax"
+    )
+    claim = Chain("claim", Derivative(L, z[i]), verifier).equals(
+        _sum(p[i], -y[i]), "the result, proven step by step below", conditions=(Eq(Sum(y[k], (k, 1, N)), 1),)
+    )
+    return loss, softmax, claim
+
+
+def _loss_derivative(verifier: Verifier) -> tuple[Chain, ...]:
+    loss_over_k = rename_bound(-Sum(y[i] * log(p[i]), (i, 1, N)), lambda _: k)
+    chain = (
+        Chain("loss-derivative", Derivative(L, p[i]), verifier)
+        .then(Substitute(((L, loss_over_k),), "definition of L, summed over k"))
+        .then(Linearity())
+        .then(OnlyMatchingTerm(i, "only the term k = i depends on p_i"))
+        .then(EvaluateDerivatives(verifier, name="∂ log x / ∂x = 1/x"))
+        .then(Rewrite(-y[i] / p[i], "product written as one fraction"))
+    )
+    return (chain,)
+
+
+def _softmax_derivative(verifier: Verifier) -> tuple[Chain, ...]:
+    sum_definition = Sum(exp(z[k]), (k, 1, N))
+    sum_derivative = (
+        Chain("sum-derivative", Derivative(S, z[i]), verifier)
+        .then(Substitute(((S, sum_definition),), "definition of S"))
+        .then(Linearity(name="the derivative of a sum is the sum of the derivatives"))
+        .then(EvaluateDerivatives(verifier, name="∂e^{z_k}/∂z_i is e^{z_k} when k = i and 0 otherwise"))
+        .then(OnlyMatchingTerm(i, "only the term k = i is left"))
+    )
+    x = Symbol("x")
+    f, g = Function("f")(x), Function("g")(x)
+    quotient_rule = Chain("quotient-rule", Derivative(f / g, x), verifier).then(QuotientRule())
+
+    e_i, e_j = exp(z[i]), exp(z[j])
+    same = (
+        Chain("softmax-same-index", Derivative(p[i], z[i]), verifier)
+        .then(Substitute(((p[i], _frac(e_i, S)),), "definition of p_i with S"))
+        .then(QuotientRule())
+        .then(EvaluateDerivatives(verifier, name="∂e^{z_i}/∂z_i = e^{z_i} and ∂S/∂z_i = e^{z_i}"))
+        .then(Rewrite(_frac(_product(e_i, _sum(S, -e_i)), Pow(S, 2)), "e^{z_i} factored out"))
+        .then(Rewrite(_product(_frac(e_i, S), _frac(_sum(S, -e_i), S)), "fraction split"))
+        .then(Rewrite(_product(_frac(e_i, S), _sum(1, -_frac(e_i, S))), "S/S = 1"))
+        .then(Rewrite(_product(p[i], _sum(1, -p[i])), "definition of p_i"))
+    )
+    different = (
+        Chain("softmax-other-index", Derivative(p[i], z[j]), verifier, conditions=(Ne(i, j),))
+        .then(Substitute(((p[i], _frac(e_i, S)),), "definition of p_i with S"))
+        .then(QuotientRule())
+        .then(
+            EvaluateDerivatives(verifier, given=(Ne(i, j),), name="∂e^{z_i}/∂z_j = 0 and ∂S/∂z_j = e^{z_j}")
+        )
+        .then(Rewrite(-_frac(_product(e_i, e_j), Pow(S, 2)), "0 · S = 0"))
+        .then(Rewrite(_product(-1, _frac(e_i, S), _frac(e_j, S)), "fraction split"))
+        .then(Rewrite(_product(-1, p[i], p[j]), "definition of p_i and p_j"))
+    )
+    combined = Chain("softmax-jacobian", Derivative(p[i], z[j]), verifier).equals(
+        _product(p[i], _sum(KroneckerDelta(i, j), -p[j])), "both cases with the Kronecker delta"
+    )
+    return sum_derivative, quotient_rule, same, different, combined
+
+
+def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
+    sum_y = Sum(y[j], (j, 1, N))
+    results = (
+        (Derivative(L, p[i]), -y[i] / p[i]),
+        (Derivative(L, p[j]), -y[j] / p[j]),
+        (Derivative(p[i], z[i]), _product(p[i], _sum(1, -p[i]))),
+        (Derivative(p[j], z[i]), _product(-1, p[j], p[i])),
+    )
+    chain = (
+        Chain("chain-rule", Derivative(L, z[i]), verifier)
+        .then(ChainRule(p[j], j, N))
+        .then(SplitSum(i))
+        .then(Substitute(results, "the derivatives found above"))
+        .then(
+            Rewrite(
+                _sum(_product(-1, y[i], _sum(1, -p[i])), SumExcept(_product(y[j], p[i]), (j, 1, N), i)),
+                "p_i and p_j cancelled",
+            )
+        )
+        .then(
+            Rewrite(
+                _sum(-y[i], _product(y[i], p[i]), _product(p[i], SumExcept(y[j], (j, 1, N), i))),
+                "expanded, p_i taken out of the sum",
+            )
+        )
+        .then(Rewrite(_sum(-y[i], _product(p[i], _sum(y[i], SumExcept(y[j], (j, 1, N), i)))), "p_i factored out"))
+        .then(Rewrite(_sum(-y[i], _product(p[i], sum_y)), "the term j = i joins the sum"))
+        .then(ApplyConstraint(sum_y, Integer(1), "the labels sum to 1"), conditions=(Eq(sum_y, 1),))
+        .then(Rewrite(_sum(p[i], -y[i]), "terms reordered"))
+    )
+    return (chain,)
+
+
+def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
+    classes = range(1, n + 1)
+    total = _sum(*(exp(z[b]) for b in classes))
+    softmax = Chain("example-softmax", Matrix([p[a] for a in classes]), verifier).equals(
+        Matrix([_frac(exp(z[a]), total) for a in classes]), f"the softmax written out for N = {n}"
+    )
+    e1, e2 = exp(z[1]), exp(z[2])
+    same = (
+        Chain("example-same-index", Derivative(p[1], z[1]), verifier)
+        .then(Substitute(((p[1], _frac(e1, total)),), "definition of p_1"))
+        .then(QuotientRule())
+        .then(EvaluateDerivatives(verifier, termwise=True, name="derivatives term by term"))
+        .then(DropZeros(name="terms without z_1 vanish"))
+        .then(Rewrite(_product(_frac(e1, total), _frac(_sum(*total.args, -e1), total)), "fraction split"))
+        .then(Rewrite(_product(_frac(e1, total), _sum(1, -_frac(e1, total))), "a sum divided by itself is 1"))
+        .then(Rewrite(_product(p[1], _sum(1, -p[1])), "definition of p_1"))
+    )
+    other = (
+        Chain("example-other-index", Derivative(p[1], z[2]), verifier)
+        .then(Substitute(((p[1], _frac(e1, total)),), "definition of p_1"))
+        .then(QuotientRule())
+        .then(EvaluateDerivatives(verifier, termwise=True, name="derivatives term by term"))
+        .then(DropZeros(name="terms without z_2 vanish"))
+        .then(Rewrite(_product(-1, _frac(e1, total), _frac(e2, total)), "fraction split"))
+        .then(Rewrite(_product(-1, p[1], p[2]), "definition of p_1 and p_2"))
+    )
+    jacobian_entry = {
+        True: lambda a, b: _product(p[a], _sum(1, -p[a])),
+        False: lambda a, b: _product(-1, p[a], p[b]),
+    }
+    jacobian = Chain(
+        "example-jacobian", Matrix(n, n, lambda a, b: Derivative(p[a + 1], z[b + 1])), verifier
+    ).equals(
+        Matrix(n, n, lambda a, b: jacobian_entry[a == b](a + 1, b + 1)),
+        "the two cases, entry by entry",
+    )
+    labels = _sum(*(y[b] for b in classes))
+
+    def through(a: int, b: int):
+        return _product(-_frac(y[b], p[b]), jacobian_entry[a == b](b, a))
+
+
+    def cancelled(a: int, b: int):
+        return _product(-1, y[a], _sum(1, -p[a])) if a == b else _product(y[b], p[a])
+
+    gradient = (
+        Chain("example-gradient", Matrix([Derivative(L, z[a]) for a in classes]), verifier)
+        .equals(Matrix([_sum(*(through(a, b) for b in classes)) for a in classes]), "chain rule with the Jacobian")
+        .equals(Matrix([_sum(*(cancelled(a, b) for b in classes)) for a in classes]), "p_j cancelled")
+        .equals(Matrix([_sum(-y[a], _product(p[a], labels)) for a in classes]), "expanded and p_i factored out")
+        .equals(
+            Matrix([_sum(p[a], -y[a]) for a in classes]),
+            "the labels sum to 1",
+            conditions=(Eq(labels, 1),),
+        )
+    )
+    return softmax, same, other, jacobian, gradient

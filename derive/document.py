@@ -1,0 +1,111 @@
+"""A derivation as data: its chains of equations, and the proof of every one of them.
+
+:func:`prove` is the gate between building a derivation and printing it: it numbers the
+equations in order, proves each link, and raises :class:`~derive.errors.StepNotProven`
+naming the first one that fails. Only a :class:`ProvenEquation` can be rendered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from sympy import Basic, Expr, Indexed, MatrixBase, Symbol, UnevaluatedExpr
+
+from derive.algebra import Context, Definition, SumExcept
+from derive.errors import StepNotProven
+from derive.printing import latex
+from derive.steps import Chain
+from derive.verify import Proof
+
+
+@dataclass(frozen=True)
+class Document:
+    """Everything a template needs: chains to show, and named objects for the prose."""
+
+    derivation: str
+    title: str
+    description: str
+    chains: tuple[Chain, ...]
+    math: Mapping[str, Basic] = field(default_factory=dict)
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProvenEquation:
+    """One numbered equation, with the proof that it follows."""
+
+    tag: int
+    chain: str
+    lhs: Expr
+    rhs: Expr
+    rule: str
+    conditions: tuple[Basic, ...]
+    continued: bool
+    proof: Proof
+    definitions: tuple[Definition, ...]
+
+    @property
+    def latex(self) -> str:
+        rhs = latex(self.rhs)
+        return f"= {rhs}" if self.continued else f"{latex(self.lhs)} = {rhs}"
+
+
+def standard(expr: Basic) -> Basic:
+    """The same value in plain SymPy: display-only nodes replaced by what they mean."""
+    if isinstance(expr, MatrixBase):
+        return expr.applyfunc(standard)
+    if isinstance(expr, SumExcept):
+        return standard(expr.as_sum())
+    if isinstance(expr, UnevaluatedExpr):
+        return standard(expr.args[0])
+    if not expr.args or isinstance(expr, Indexed):
+        return expr
+    return expr.func(*[standard(a) for a in expr.args])
+
+
+def definitions_used(context: Context, *exprs: Basic) -> tuple[Definition, ...]:
+    """The definitions an equation relies on, transitively, in the context's order."""
+    pending = list(exprs)
+    used: set[Definition] = set()
+    while pending:
+        expr = pending.pop()
+        atoms = expr.atoms(Symbol, Indexed) if not isinstance(expr, MatrixBase) else set().union(
+            *(e.atoms(Symbol, Indexed) for e in expr)
+        )
+        for atom in atoms:
+            definition = context.lookup(atom)
+            if definition is not None and definition not in used:
+                used.add(definition)
+                pending.append(definition.expression)
+    return tuple(d for d in context.definitions if d in used)
+
+
+def prove(document: Document) -> tuple[ProvenEquation, ...]:
+    """Number and prove every equation of ``document``, or raise on the first failure."""
+    return tuple(_prove_all(document))
+
+
+def _prove_all(document: Document) -> Iterator[ProvenEquation]:
+    tag = 0
+    for chain in document.chains:
+        previous = chain.lhs
+        conditions = tuple(chain.conditions)
+        for position, link in enumerate(chain.links):
+            tag += 1
+            conditions += tuple(c for c in link.conditions if c not in conditions)
+            proof = chain.verifier.prove(previous, link.expr, conditions)
+            if not proof.verified:
+                raise StepNotProven(f"({tag}) [{chain.name}: {link.rule}]", proof.explain())
+            yield ProvenEquation(
+                tag=tag,
+                chain=chain.name,
+                lhs=chain.lhs,
+                rhs=link.expr,
+                rule=link.rule,
+                conditions=conditions,
+                continued=position > 0,
+                proof=proof,
+                definitions=definitions_used(chain.verifier.context, standard(chain.lhs), standard(link.expr)),
+            )
+            previous = link.expr
