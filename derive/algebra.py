@@ -97,7 +97,7 @@ def _is_sum(expr: Basic) -> bool:
 def rename_bound(expr: Expr, rename) -> Expr:
     """Give every summation variable in ``expr`` the name ``rename(old)`` (innermost first)."""
     if isinstance(expr, Sum) and len(expr.limits) == 1:
-        (var, lower, upper), = expr.limits
+        ((var, lower, upper),) = expr.limits
         new = rename(var)
         return Sum(rename_bound(expr.function, rename).xreplace({var: new}), (new, lower, upper))
     if isinstance(expr, SumExcept):
@@ -140,7 +140,7 @@ class Definition:
     def instance(self, atom: Expr) -> Expr:
         expression = fresh_bound(self.expression)
         if isinstance(self.name, Indexed):
-            expression = expression.xreplace(dict(zip(self.name.indices, atom.indices)))
+            expression = expression.xreplace(dict(zip(self.name.indices, atom.indices, strict=True)))
         return expression
 
     def as_eq(self) -> Eq:
@@ -239,9 +239,7 @@ def _delta_partner(factor: Basic, var: Symbol) -> Expr | None:
 def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr) -> Expr:
     """Normal form of ``Σ_{var=lower}^{upper} summand`` with ``summand`` already normal."""
     if lower.is_Integer and upper.is_Integer:
-        return normalize(
-            Add(*(summand.xreplace({var: Integer(v)}) for v in range(lower, upper + 1)))
-        )
+        return normalize(Add(*(summand.xreplace({var: Integer(v)}) for v in range(lower, upper + 1))))
     total = []
     for term in Add.make_args(expand(summand)):
         outside, inside = [], []
@@ -287,8 +285,29 @@ def index_symbols(*exprs: Expr) -> list[Symbol]:
                 found |= {s for s in arg.free_symbols if s.is_integer}
         for s in expr.atoms(SumExcept):
             found |= {x for x in s.excluded.free_symbols if x.is_integer}
-    free = set().union(*(e.free_symbols for e in exprs)) if exprs else set()
+    free = set().union(*(_free_symbols(e) for e in exprs)) if exprs else set()
     return sorted(found & free, key=lambda s: s.name)
+
+
+def _free_symbols(expr: Basic) -> set[Basic]:
+    """Free symbols, counting the variables of derivatives: i is free in ∂L/∂p_i.
+
+    SymPy leaves them out when the differentiated expression does not mention them.
+    """
+    if isinstance(expr, Derivative):
+        return _free_symbols(expr.expr).union(*(v.free_symbols for v in expr.variables))
+    if isinstance(expr, Sum):
+        free = _free_symbols(expr.function)
+        for variable, lower, upper in expr.limits:
+            free = (free - {variable}) | lower.free_symbols | upper.free_symbols
+        return free
+    if isinstance(expr, SumExcept):
+        lower, upper = expr.bounds
+        inner = _free_symbols(expr.summand) - {expr.variable}
+        return inner | lower.free_symbols | upper.free_symbols | expr.excluded.free_symbols
+    if not expr.args or isinstance(expr, Indexed):
+        return set(expr.free_symbols)
+    return set().union(*(_free_symbols(arg) for arg in expr.args))
 
 
 def assignments(indices: list[Symbol], size: int) -> itertools.product:

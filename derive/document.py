@@ -27,6 +27,8 @@ class Document:
     title: str
     description: str
     chains: tuple[Chain, ...]
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
     math: Mapping[str, Basic] = field(default_factory=dict)
     data: Mapping[str, object] = field(default_factory=dict)
 
@@ -70,8 +72,10 @@ def definitions_used(context: Context, *exprs: Basic) -> tuple[Definition, ...]:
     used: set[Definition] = set()
     while pending:
         expr = pending.pop()
-        atoms = expr.atoms(Symbol, Indexed) if not isinstance(expr, MatrixBase) else set().union(
-            *(e.atoms(Symbol, Indexed) for e in expr)
+        atoms = (
+            expr.atoms(Symbol, Indexed)
+            if not isinstance(expr, MatrixBase)
+            else set().union(*(e.atoms(Symbol, Indexed) for e in expr))
         )
         for atom in atoms:
             definition = context.lookup(atom)
@@ -106,6 +110,8 @@ def _prove_all(document: Document) -> Iterator[ProvenEquation]:
                 conditions=conditions,
                 continued=position > 0,
                 proof=proof,
-                definitions=definitions_used(chain.verifier.context, standard(chain.lhs), standard(link.expr)),
+                definitions=definitions_used(
+                    chain.verifier.context, standard(chain.lhs), standard(link.expr)
+                ),
             )
             previous = link.expr

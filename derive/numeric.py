@@ -37,10 +37,19 @@ def softmax(logits: list[float]) -> list[float]:
 
 
 def cross_entropy(logits: list[float], labels: list[float]) -> float:
-    return -sum(label * math.log(prob) for label, prob in zip(labels, softmax(logits)) if label)
+    return -sum(label * math.log(prob) for label, prob in zip(labels, softmax(logits), strict=True) if label)
 
 
-def gradient_check(n: int, seed: int = SEED) -> tuple[GradientRow, ...]:
+@dataclass(frozen=True)
+class GradientCheck:
+    """The rows of the check, with what a reader needs to redo it."""
+
+    seed: int
+    step: float
+    rows: tuple[GradientRow, ...]
+
+
+def gradient_check(n: int, seed: int = SEED) -> GradientCheck:
     """Logits drawn with a fixed seed, a one-hot label, and both gradients for each class."""
     rng = random.Random(seed)
     logits = [round(rng.uniform(-2.0, 2.0), 2) for _ in range(n)]
@@ -64,4 +73,4 @@ def gradient_check(n: int, seed: int = SEED) -> tuple[GradientRow, ...]:
                 finite_difference=slope,
             )
         )
-    return tuple(rows)
+    return GradientCheck(seed=seed, step=STEP, rows=tuple(rows))

@@ -13,6 +13,9 @@ Every equation in every output is printed here, from a SymPy object. Extensions 
 
 from __future__ import annotations
 
+from itertools import pairwise
+from typing import ClassVar
+
 from sympy import (
     Add,
     Basic,
@@ -56,7 +59,7 @@ class Dots(AtomicExpr):
 class DerivePrinter(LatexPrinter):
     """SymPy's LaTeX printer with the conventions of a hand-written derivation."""
 
-    _default_settings = {
+    _default_settings: ClassVar[dict] = {
         **LatexPrinter._default_settings,
         "order": "none",
         "mat_str": "bmatrix",
@@ -123,7 +126,8 @@ class DerivePrinter(LatexPrinter):
         terms = list(expr.args)
         limit = self._settings["max_terms"]
         if len(terms) > limit:
-            shown = [*terms[:2], Dots("cdots"), terms[-1]]
+            # The last two terms stay: a sum written out and then corrected (… + e^{z_N} − e^{z_1}).
+            shown = [*terms[:2], Dots("cdots"), *terms[-2:]]
             return super()._print_Add(Add(*shown, evaluate=False), order)
         return super()._print_Add(expr, order)
 
@@ -221,10 +225,10 @@ def _needs_dot(factors: list[Basic]) -> bool:
             isinstance(f, (exp, Derivative))
             or _is_fraction(f)
             or _is_negative(f)
-            or isinstance(f, Pow) and isinstance(f.base, exp)
+            or (isinstance(f, Pow) and isinstance(f.base, exp))
         )
 
-    return any(heavy(n, a) or heavy(n + 1, b) for n, (a, b) in enumerate(zip(factors, factors[1:])))
+    return any(heavy(n, a) or heavy(n + 1, b) for n, (a, b) in enumerate(pairwise(factors)))
 
 
 def latex(expr: Basic, **settings) -> str:

@@ -63,7 +63,7 @@ def _sum(*terms):
     return Add(*terms, evaluate=False)
 
 
-def _context(size) -> Context:
+def context(size) -> Context:
     """L, the softmax p_i and the sum S — S opaque, so proofs keep it as one atom."""
     return Context(
         (
@@ -76,8 +76,8 @@ def _context(size) -> Context:
 
 def build(n: int) -> Document:
     """The general derivation for N classes, and the worked example for ``n`` classes."""
-    general = Verifier(_context(N), size=N)
-    example = Verifier(_context(Integer(n)))
+    general = Verifier(context(N), size=N)
+    example = Verifier(context(Integer(n)))
     chains = _setup(general) + _loss_derivative(general) + _softmax_derivative(general)
     chains += _chain_rule(general) + _worked_example(example, n)
     sum_y = Eq(Sum(y[k], (k, 1, N)), 1)
@@ -87,12 +87,15 @@ def build(n: int) -> Document:
         title="The gradient of softmax cross-entropy, step by step",
         description="Every step of ∂L/∂z_i = p_i − y_i, proven by SymPy",
         chains=chains,
+        categories=("Machine Learning",),
+        tags=("softmax", "cross-entropy", "backpropagation", "derivation"),
         math={
             "L": L,
             "N": N,
             "S": S,
             "n": Integer(n),
             "z_i": z[i],
+            "z_1": z[1],
             "p_i": p[i],
             "y_i": y[i],
             "p": Matrix([p[a] for a in range(1, min(n, 3) + 1)]).T,
@@ -202,7 +205,11 @@ def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
                 "expanded, p_i taken out of the sum",
             )
         )
-        .then(Rewrite(_sum(-y[i], _product(p[i], _sum(y[i], SumExcept(y[j], (j, 1, N), i)))), "p_i factored out"))
+        .then(
+            Rewrite(
+                _sum(-y[i], _product(p[i], _sum(y[i], SumExcept(y[j], (j, 1, N), i)))), "p_i factored out"
+            )
+        )
         .then(Rewrite(_sum(-y[i], _product(p[i], sum_y)), "the term j = i joins the sum"))
         .then(ApplyConstraint(sum_y, Integer(1), "the labels sum to 1"), conditions=(Eq(sum_y, 1),))
         .then(Rewrite(_sum(p[i], -y[i]), "terms reordered"))
@@ -251,15 +258,18 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     def through(a: int, b: int):
         return _product(-_frac(y[b], p[b]), jacobian_entry[a == b](b, a))
 
-
     def cancelled(a: int, b: int):
         return _product(-1, y[a], _sum(1, -p[a])) if a == b else _product(y[b], p[a])
 
     gradient = (
         Chain("example-gradient", Matrix([Derivative(L, z[a]) for a in classes]), verifier)
-        .equals(Matrix([_sum(*(through(a, b) for b in classes)) for a in classes]), "chain rule with the Jacobian")
+        .equals(
+            Matrix([_sum(*(through(a, b) for b in classes)) for a in classes]), "chain rule with the Jacobian"
+        )
         .equals(Matrix([_sum(*(cancelled(a, b) for b in classes)) for a in classes]), "p_j cancelled")
-        .equals(Matrix([_sum(-y[a], _product(p[a], labels)) for a in classes]), "expanded and p_i factored out")
+        .equals(
+            Matrix([_sum(-y[a], _product(p[a], labels)) for a in classes]), "expanded and p_i factored out"
+        )
         .equals(
             Matrix([_sum(p[a], -y[a]) for a in classes]),
             "the labels sum to 1",

@@ -1,0 +1,139 @@
+"""The ``derive`` command: a thin layer over the library.
+
+Every error derive raises on purpose becomes one line on stderr and a non-zero exit.
+In the wheel this module is ``derive.cli`` (see ``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from derive import __version__, derivations
+from derive.derivations import Derivation
+from derive.errors import DeriveError
+from derive.output import PlannedWrite, check_writable, write_all
+from derive.pipeline import generate
+
+
+class DeriveGroup(click.Group):
+    """A click group whose errors are one line, with a suggestion for a mistyped name."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            try:
+                derivations.get(name)
+            except DeriveError as error:
+                raise click.UsageError(str(error)) from None
+        return super().resolve_command(ctx, args)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DeriveError as error:
+            failure = click.ClickException(str(error))
+            failure.exit_code = error.exit_code
+            raise failure from error
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as error:
+            message = " ".join(error.format_message().split())
+            click.echo(f"derive: error: {message}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("derive: aborted", err=True)
+            sys.exit(1)
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=DeriveGroup)
+@click.version_option(__version__, prog_name="derive")
+def cli() -> None:
+    """Build a derivation with SymPy, prove every step, and render it as a blog post."""
+
+
+@cli.command("list")
+def list_derivations() -> None:
+    """List the derivations derive knows, one per line."""
+    for derivation in derivations.REGISTRY.values():
+        click.echo(f"{derivation.name}\t{derivation.summary}")
+
+
+def _today() -> datetime.date:
+    # Reproducible builds pin the clock with SOURCE_DATE_EPOCH.
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date()
+    return datetime.date.today()
+
+
+def _derivation_command(derivation: Derivation) -> click.Command:
+    def check_n(ctx: click.Context, param: click.Parameter, value: int) -> int:
+        try:
+            return derivation.check_n(value)
+        except DeriveError as error:
+            raise click.BadParameter(str(error).removeprefix("--n "), ctx, param) from None
+
+    @click.command(
+        name=derivation.name,
+        help=f"{derivation.summary}.\n\nWrites output/{derivation.name}-n<N>.md unless -o says otherwise.",
+    )
+    @click.option(
+        "--n",
+        "n",
+        type=int,
+        default=derivation.default_n,
+        show_default=True,
+        callback=check_n,
+        help=f"Number of classes in the worked example ({derivation.min_n} to {derivation.max_n}).",
+    )
+    @click.option("-o", "--output", metavar="PATH", help="Where to write the post; '-' for stdout.")
+    @click.option(
+        "--date",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Date in the front matter, YYYY-MM-DD [default: today].",
+    )
+    @click.option("--certificate", metavar="FILE", help="Also write a JSON record of every proven equation.")
+    @click.option("--force", is_flag=True, help="Overwrite files derive did not write, or that were edited.")
+    def command(
+        n: int, output: str | None, date: datetime.datetime | None, certificate: str | None, force: bool
+    ) -> None:
+        to_stdout = output == "-"
+        target = Path(output or f"output/{derivation.name}-n{n}.md")
+        targets = ([] if to_stdout else [target]) + ([Path(certificate)] if certificate else [])
+        for path in targets:
+            if not (output is None and path == target and not path.parent.exists()):
+                check_writable(path, force=force)  # fail before the work, not after it
+        generated = generate(derivation.name, n, date=date.date() if date else _today())
+        if output is None:
+            target.parent.mkdir(exist_ok=True)
+        texts = [generated.post] if not to_stdout else []
+        texts += [generated.certificate] if certificate else []
+        write_all([PlannedWrite(p, t) for p, t in zip(targets, texts, strict=True)], force=force)
+        if to_stdout:
+            click.echo(generated.post, nl=False)
+        where = "stdout" if to_stdout else str(target)
+        click.echo(f"wrote {where}: {generated.summary()}", err=to_stdout)
+
+    return command
+
+
+for _derivation in derivations.REGISTRY.values():
+    cli.add_command(_derivation_command(_derivation))
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

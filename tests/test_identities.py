@@ -1,0 +1,62 @@
+"""The identities of the derivation, asserted with the library's own verifier."""
+
+from __future__ import annotations
+
+import pytest
+from sympy import Derivative, Eq, KroneckerDelta, Matrix, Ne, Sum, exp
+
+from derive import IdentityNotProven, assert_identity
+from derive.derivations.softmax_ce import L, N, context, i, j, k, p, y, z
+
+SUM_Y = Eq(Sum(y[k], (k, 1, N)), 1)
+
+
+def definitions(size=N):
+    return context(size).definitions
+
+
+def test_softmax_jacobian_for_symbolic_n():
+    proof = assert_identity(
+        Derivative(p[i], z[j]), p[i] * (KroneckerDelta(i, j) - p[j]), definitions=definitions(), size=N
+    )
+    assert proof.method.startswith("symbolic, for all N")
+
+
+def test_softmax_derivative_cases():
+    assert_identity(Derivative(p[i], z[i]), p[i] * (1 - p[i]), definitions=definitions(), size=N)
+    assert_identity(Derivative(p[i], z[j]), -p[i] * p[j], [Ne(i, j)], definitions=definitions(), size=N)
+
+
+def test_gradient_for_symbolic_n():
+    proof = assert_identity(Derivative(L, z[i]), p[i] - y[i], [SUM_Y], definitions=definitions(), size=N)
+    assert proof.method.startswith("symbolic, for all N")
+
+
+def test_gradient_needs_the_labels_to_sum_to_one():
+    with pytest.raises(IdentityNotProven, match="differ"):
+        assert_identity(Derivative(L, z[i]), p[i] - y[i], definitions=definitions(), size=N)
+
+
+@pytest.mark.parametrize("n", range(2, 7))
+def test_gradient_and_jacobian_exactly_for_concrete_n(n):
+    classes = range(1, n + 1)
+    labels = Eq(sum(y[a] for a in classes), 1)
+    gradient = Matrix([Derivative(L, z[a]) for a in classes])
+    proof = assert_identity(
+        gradient, Matrix([p[a] - y[a] for a in classes]), [labels], definitions=definitions(n)
+    )
+    assert proof.method.startswith(f"entrywise, {n} entries: exact")
+    jacobian = Matrix(n, n, lambda a, b: Derivative(p[a + 1], z[b + 1]))
+    expected = Matrix(n, n, lambda a, b: p[a + 1] * (KroneckerDelta(a, b) - p[b + 1]))
+    assert_identity(jacobian, expected, definitions=definitions(n))
+
+
+def test_sum_of_exponentials_has_the_expected_derivative():
+    assert_identity(Derivative(Sum(exp(z[k]), (k, 1, N)), z[i]), exp(z[i]), size=N)
+
+
+def test_refutation_carries_a_concrete_counterexample():
+    with pytest.raises(IdentityNotProven) as caught:
+        assert_identity(Derivative(p[i], z[j]), p[i] * p[j], [Ne(i, j)], definitions=definitions(), size=N)
+    message = str(caught.value)
+    assert "N=" in message and "i=" in message and "j=" in message and "z[1]=" in message
