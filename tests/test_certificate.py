@@ -1,0 +1,115 @@
+"""A certificate record is enough to re-check its equation with SymPy alone.
+
+The checker below is deliberately independent of derive: it imports nothing from the
+project, parses the srepr strings, applies the definitions as the certificate's docstring
+says, and compares both sides numerically for every index case at N = 3.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+
+import sympy
+from sympy import Derivative, Eq, Indexed, Ne, Sum, Symbol, diff
+
+from derive.pipeline import generate
+from tests.conftest import GOLDEN_DATE
+
+
+def _matches(name, atom):
+    if isinstance(name, Indexed):
+        return isinstance(atom, Indexed) and atom.base == name.base
+    return atom == name
+
+
+def _unfold(expr, definitions, held=frozenset()):
+    if isinstance(expr, Derivative):
+        heads = {
+            d.lhs.base if isinstance(d.lhs, Indexed) else d.lhs
+            for d in definitions
+            for v in expr.variables
+            if _matches(d.lhs, v)
+        }
+        inner = _unfold(expr.expr, definitions, held | heads)
+        derivative = diff(inner, *expr.variables)
+        # What is left unevaluated is a derivative of an unknown function: f'(x) stays f'(x).
+        return derivative if derivative.has(Derivative) else _unfold(derivative, definitions, held)
+    for definition in definitions:
+        head = definition.lhs.base if isinstance(definition.lhs, Indexed) else definition.lhs
+        if _matches(definition.lhs, expr) and head not in held:
+            value = definition.rhs
+            if isinstance(definition.lhs, Indexed):
+                value = value.xreplace(dict(zip(definition.lhs.indices, expr.indices, strict=True)))
+            return _unfold(value, definitions, held)
+    if not expr.args or isinstance(expr, Indexed):
+        return expr
+    return expr.func(*[_unfold(a, definitions, held) for a in expr.args])
+
+
+def _recheck(record, n=3):
+    parse = sympy.sympify
+    lhs, rhs = parse(record["lhs"]), parse(record["rhs"])
+    size = Symbol("N", integer=True, positive=True)
+    definitions = [parse(d).xreplace({size: n}) for d in record["definitions"]]
+    conditions = [parse(c).xreplace({size: n}) for c in record["conditions"]]
+    pairs = list(zip(lhs, rhs, strict=True)) if isinstance(lhs, sympy.MatrixBase) else [(lhs, rhs)]
+    everything = [e for pair in pairs for e in pair] + conditions
+    bound = {limit[0] for e in everything for total in e.atoms(Sum) for limit in total.limits}
+    used = {
+        symbol
+        for e in everything
+        for atom in e.atoms(Indexed, sympy.KroneckerDelta)
+        for symbol in (atom.indices if isinstance(atom, Indexed) else atom.args)
+        if symbol.is_Symbol and symbol.is_integer
+    }
+    # No letter is both summed over and free in one equation (no shadowed index).
+    assert not (bound & {s for a, b in pairs for s in (a - b).free_symbols}), record["tag"]
+    indices = sorted(used - bound, key=str)
+    rng = random.Random(1)
+    for values in itertools.product(range(1, n + 1), repeat=len(indices)):
+        case = dict(zip(indices, values, strict=True))
+        if not all(
+            (case.get(c.lhs) == case.get(c.rhs))
+            if isinstance(c, Eq)
+            else (case.get(c.lhs) != case.get(c.rhs))
+            for c in conditions
+            if c.lhs in case and c.rhs in case
+        ):
+            continue
+        for left, right in pairs:
+            difference = _unfold((left - right).xreplace({size: n}).xreplace(case), definitions).doit()
+            if difference.atoms(sympy.core.function.AppliedUndef):
+                assert sympy.simplify(difference) == 0
+                continue
+            for constraint in conditions:
+                if (
+                    isinstance(constraint, Eq)
+                    and not isinstance(constraint, Ne)
+                    and constraint.lhs not in case
+                ):
+                    total = constraint.lhs.doit()
+                    last = sorted(total.atoms(Indexed), key=str)[-1]
+                    difference = difference.xreplace({last: constraint.rhs - (total - last)})
+            point = {a: sympy.Rational(rng.randint(-9, 9), 7) for a in difference.atoms(Indexed)}
+            assert abs(sympy.N(difference.xreplace(point), 30)) < 1e-20, (record["tag"], case)
+
+
+def test_every_record_rechecks_independently():
+    certificate = json.loads(generate("softmax-ce", 3, date=GOLDEN_DATE).certificate)
+    records = certificate["equations"]
+    assert [r["tag"] for r in records] == list(range(1, len(records) + 1))
+    for record in records:
+        assert record["verified"] and record["method"] and record["rule"]
+        _recheck(record)
+
+
+def test_records_name_their_definitions():
+    records = json.loads(generate("softmax-ce", 3, date=GOLDEN_DATE).certificate)["equations"]
+    softmax_case = next(
+        r for r in records if r["rule"] == "quotient rule" and "IndexedBase(Symbol('p'" in r["lhs"]
+    )
+    assert any("Symbol('S')" in d for d in softmax_case["definitions"])
+    constrained = [r for r in records if r["conditions"] and "Sum" in r["conditions"][-1]]
+    assert constrained, "the step that uses the labels' sum records it as a condition"

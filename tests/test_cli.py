@@ -1,0 +1,133 @@
+"""The command line, through click's CliRunner: output, help, and every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+
+
+def run(*args: str, **kwargs):
+    return CliRunner().invoke(cli, list(args), **kwargs)
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.exit_code != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("derive: error: ")
+    assert "Traceback" not in result.output + result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+
+
+def test_every_command_has_help_text():
+    context = click.Context(cli)
+    for name in cli.list_commands(context):
+        command = cli.get_command(context, name)
+        assert command.help and command.get_short_help_str(), name
+        result = run(name, "--help")
+        assert result.exit_code == 0 and "Usage" in result.output
+        for param in command.params:
+            assert getattr(param, "help", None), f"{name} {param.name}"
+
+
+def test_version_and_list():
+    assert run("--version").output.startswith("derive, version ")
+    listed = run("list").output.strip().splitlines()
+    assert listed and listed[0].startswith("softmax-ce\t")
+
+
+def test_post_to_stdout_and_summary_to_stderr():
+    result = run("softmax-ce", "--n", "2", "-o", "-", "--date", "2026-01-02")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("---\ntitle:")
+    assert "date: 2026-01-02" in result.stdout
+    assert "equations, all proven" in result.stderr
+
+
+def test_default_path_then_rerun_regenerates(tmp_path):
+    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
+        first = run("softmax-ce", "--date", "2026-01-02")
+        assert first.exit_code == 0, first.output
+        assert "wrote output/softmax-ce-n3.md" in first.output
+        assert "55 equations, all proven" in first.output
+        again = run("softmax-ce", "--date", "2026-01-02")
+        assert again.exit_code == 0, again.output
+
+
+def test_certificate_is_written(tmp_path):
+    certificate = tmp_path / "proof.json"
+    result = run("softmax-ce", "-o", str(tmp_path / "post.md"), "--certificate", str(certificate))
+    assert result.exit_code == 0, result.output
+    records = json.loads(certificate.read_text())["equations"]
+    assert len(records) == 55 and all(r["verified"] for r in records)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [("0", "between 2 and 60"), ("-1", "between 2 and 60"), ("abc", "not a valid integer"), ("100000", "60")],
+)
+def test_bad_class_counts(tmp_path, value, fragment):
+    result = run("softmax-ce", "--n", value, "-o", str(tmp_path / "post.md"))
+    assert_one_line_error(result, fragment)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_derivation_suggests_the_closest():
+    assert_one_line_error(run("softmax-cee"), "did you mean 'softmax-ce'")
+
+
+def test_missing_directory(tmp_path):
+    assert_one_line_error(run("softmax-ce", "-o", str(tmp_path / "nowhere" / "post.md")), "does not exist")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_read_only_directory(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        assert_one_line_error(run("softmax-ce", "-o", str(locked / "post.md")), "read-only")
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(stat.S_IRWXU)
+
+
+def test_a_file_derive_did_not_write_is_kept(tmp_path):
+    mine = tmp_path / "post.md"
+    mine.write_text("my own notes\n")
+    assert_one_line_error(run("softmax-ce", "-o", str(mine)), "not written by derive", "--force")
+    assert mine.read_text() == "my own notes\n"
+    forced = run("softmax-ce", "-o", str(mine), "--force")
+    assert forced.exit_code == 0 and mine.read_text().startswith("---\n")
+
+
+def test_an_edited_post_is_kept_and_an_unedited_one_regenerated(tmp_path):
+    post = tmp_path / "post.md"
+    assert run("softmax-ce", "-o", str(post), "--date", "2026-01-02").exit_code == 0
+    assert run("softmax-ce", "-o", str(post), "--date", "2026-01-03").exit_code == 0
+    assert "date: 2026-01-03" in post.read_text()
+    edited = post.read_text().replace("classifier", "network")
+    post.write_text(edited)
+    assert_one_line_error(run("softmax-ce", "-o", str(post)), "edited")
+    assert post.read_text() == edited
+
+
+def test_certificate_target_is_checked_before_anything_is_written(tmp_path):
+    notes = tmp_path / "notes.json"
+    notes.write_text("{}\n")
+    post = tmp_path / "post.md"
+    assert_one_line_error(run("softmax-ce", "-o", str(post), "--certificate", str(notes)), "notes.json")
+    assert not post.exists() and notes.read_text() == "{}\n"
+
+
+def test_no_temporary_files_are_left_behind(tmp_path):
+    assert run("softmax-ce", "-o", str(tmp_path / "post.md")).exit_code == 0
+    assert sorted(os.listdir(tmp_path)) == ["post.md"]
