@@ -40,6 +40,7 @@ from sympy import (
     expand,
 )
 from sympy.core.function import AppliedUndef
+from sympy.core.sympify import _sympify
 
 from derive.algebra import Context, assignments, fresh_bound, index_symbols, normalize
 from derive.errors import IdentityNotProven
@@ -167,10 +168,15 @@ class Verifier:
         except ValueError as error:
             return Proof(False, "none", str(error))
         # Bound variables get fresh names first, so instantiating a free index never captures one.
-        lhs, rhs = (_fresh(e) for e in (lhs, rhs))
-        if isinstance(lhs, MatrixBase) or isinstance(rhs, MatrixBase):
-            return self._prove_matrix(lhs, rhs, conds)
-        return self._prove_scalar(lhs, rhs, conds)
+        # _sympify is strict: it accepts numbers and SymPy objects and never parses a string.
+        lhs, rhs = (_fresh(_sympify(e)) for e in (lhs, rhs))
+        try:
+            if isinstance(lhs, MatrixBase) or isinstance(rhs, MatrixBase):
+                return self._prove_matrix(lhs, rhs, conds)
+            return self._prove_scalar(lhs, rhs, conds)
+        except (ArithmeticError, TypeError, ValueError, NotImplementedError, RecursionError) as error:
+            # SymPy fails in many ways on hard input; a failure is "not proven", never a pass.
+            return Proof(False, "none", f"SymPy could not handle it ({type(error).__name__}: {error})")
 
     # -- general and concrete statements -------------------------------------------------
 

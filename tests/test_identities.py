@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sympy import Derivative, Eq, KroneckerDelta, Matrix, Ne, Sum, exp
+from sympy import Derivative, Eq, KroneckerDelta, Matrix, Ne, Sum, SympifyError, exp
 
 from derive import IdentityNotProven, assert_identity
 from derive.derivations.softmax_ce import L, N, context, i, j, k, p, y, z
@@ -60,3 +60,23 @@ def test_refutation_carries_a_concrete_counterexample():
         assert_identity(Derivative(p[i], z[j]), p[i] * p[j], [Ne(i, j)], definitions=definitions(), size=N)
     message = str(caught.value)
     assert "N=" in message and "i=" in message and "j=" in message and "z[1]=" in message
+
+
+def test_a_sympy_failure_is_reported_as_not_proven():
+    from sympy import Function, Symbol
+
+    from derive import Verifier
+
+    class Exploding(Function):
+        def _eval_derivative(self, variable):
+            raise NotImplementedError("no derivative here")
+
+    x = Symbol("x")
+    proof = Verifier().prove(Derivative(Exploding(x), x), 0)
+    assert not proof.verified and "SymPy could not handle it" in proof.reason
+
+
+def test_numbers_are_accepted_and_strings_are_not_parsed():
+    assert_identity(Derivative(Sum(exp(z[k]), (k, 1, N)), z[i]) - exp(z[i]), 0, size=N)
+    with pytest.raises(SympifyError):
+        assert_identity("x", 0)
