@@ -11,7 +11,9 @@ from sympy import (
     Add,
     Derivative,
     Eq,
+    Expr,
     Function,
+    Indexed,
     IndexedBase,
     Integer,
     KroneckerDelta,
@@ -39,6 +41,7 @@ from derive.steps import (
     OnlyMatchingTerm,
     QuotientRule,
     Rewrite,
+    Rule,
     SplitSum,
     Substitute,
     reciprocal,
@@ -61,6 +64,13 @@ def _product(*factors):
 
 def _sum(*terms):
     return Add(*terms, evaluate=False)
+
+
+def _quotient_opening(chain: Chain, softmax: Expr, definition: str, evaluate: Rule) -> Chain:
+    """∂p_a/∂z_b opened the way every case is: the softmax written in, the quotient rule, and
+    the derivatives of numerator and denominator evaluated."""
+    (atom,) = chain.lhs.expr.atoms(Indexed)
+    return chain.then(Substitute(((atom, softmax),), definition)).then(QuotientRule()).then(evaluate)
 
 
 def context(size) -> Context:
@@ -154,21 +164,23 @@ def _softmax_derivative(verifier: Verifier) -> tuple[Chain, ...]:
 
     e_i, e_j = exp(z[i]), exp(z[j])
     same = (
-        Chain("softmax-same-index", Derivative(p[i], z[i]), verifier)
-        .then(Substitute(((p[i], _frac(e_i, S)),), "definition of p_i with S"))
-        .then(QuotientRule())
-        .then(EvaluateDerivatives(verifier, name="∂e^{z_i}/∂z_i = e^{z_i} and ∂S/∂z_i = e^{z_i}"))
+        _quotient_opening(
+            Chain("softmax-same-index", Derivative(p[i], z[i]), verifier),
+            _frac(e_i, S),
+            "definition of p_i with S",
+            EvaluateDerivatives(verifier, name="∂e^{z_i}/∂z_i = e^{z_i} and ∂S/∂z_i = e^{z_i}"),
+        )
         .then(Rewrite(_frac(_product(e_i, _sum(S, -e_i)), Pow(S, 2)), "e^{z_i} factored out"))
         .then(Rewrite(_product(_frac(e_i, S), _frac(_sum(S, -e_i), S)), "fraction split"))
         .then(Rewrite(_product(_frac(e_i, S), _sum(1, -_frac(e_i, S))), "S/S = 1"))
         .then(Rewrite(_product(p[i], _sum(1, -p[i])), "definition of p_i"))
     )
     different = (
-        Chain("softmax-other-index", Derivative(p[i], z[j]), verifier, conditions=(Ne(i, j),))
-        .then(Substitute(((p[i], _frac(e_i, S)),), "definition of p_i with S"))
-        .then(QuotientRule())
-        .then(
-            EvaluateDerivatives(verifier, given=(Ne(i, j),), name="∂e^{z_i}/∂z_j = 0 and ∂S/∂z_j = e^{z_j}")
+        _quotient_opening(
+            Chain("softmax-other-index", Derivative(p[i], z[j]), verifier, conditions=(Ne(i, j),)),
+            _frac(e_i, S),
+            "definition of p_i with S",
+            EvaluateDerivatives(verifier, given=(Ne(i, j),), name="∂e^{z_i}/∂z_j = 0 and ∂S/∂z_j = e^{z_j}"),
         )
         .then(Rewrite(-_frac(_product(e_i, e_j), Pow(S, 2)), "0 · S = 0"))
         .then(Rewrite(_product(-1, _frac(e_i, S), _frac(e_j, S)), "fraction split"))
@@ -217,6 +229,11 @@ def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
     return (chain,)
 
 
+def _jacobian_entry(a: int, b: int) -> Expr:
+    """∂p_a/∂z_b by the two cases: p_a(1 − p_a) on the diagonal, −p_a p_b off it."""
+    return _product(p[a], _sum(1, -p[a])) if a == b else _product(-1, p[a], p[b])
+
+
 def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     classes = range(1, n + 1)
     total = _sum(*(exp(z[b]) for b in classes))
@@ -224,39 +241,35 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         Matrix([_frac(exp(z[a]), total) for a in classes]), f"the softmax written out for N = {n}"
     )
     e1, e2 = exp(z[1]), exp(z[2])
+    termwise = EvaluateDerivatives(verifier, termwise=True, name="derivatives term by term")
+
+    def opened(name: str, variable: Expr) -> Chain:
+        chain = Chain(name, Derivative(p[1], variable), verifier)
+        return _quotient_opening(chain, _frac(e1, total), "definition of p_1", termwise)
+
     same = (
-        Chain("example-same-index", Derivative(p[1], z[1]), verifier)
-        .then(Substitute(((p[1], _frac(e1, total)),), "definition of p_1"))
-        .then(QuotientRule())
-        .then(EvaluateDerivatives(verifier, termwise=True, name="derivatives term by term"))
+        opened("example-same-index", z[1])
         .then(DropZeros(name="terms without z_1 vanish"))
         .then(Rewrite(_product(_frac(e1, total), _frac(_sum(*total.args, -e1), total)), "fraction split"))
         .then(Rewrite(_product(_frac(e1, total), _sum(1, -_frac(e1, total))), "a sum divided by itself is 1"))
         .then(Rewrite(_product(p[1], _sum(1, -p[1])), "definition of p_1"))
     )
     other = (
-        Chain("example-other-index", Derivative(p[1], z[2]), verifier)
-        .then(Substitute(((p[1], _frac(e1, total)),), "definition of p_1"))
-        .then(QuotientRule())
-        .then(EvaluateDerivatives(verifier, termwise=True, name="derivatives term by term"))
+        opened("example-other-index", z[2])
         .then(DropZeros(name="terms without z_2 vanish"))
         .then(Rewrite(_product(-1, _frac(e1, total), _frac(e2, total)), "fraction split"))
         .then(Rewrite(_product(-1, p[1], p[2]), "definition of p_1 and p_2"))
     )
-    jacobian_entry = {
-        True: lambda a, b: _product(p[a], _sum(1, -p[a])),
-        False: lambda a, b: _product(-1, p[a], p[b]),
-    }
     jacobian = Chain(
         "example-jacobian", Matrix(n, n, lambda a, b: Derivative(p[a + 1], z[b + 1])), verifier
     ).equals(
-        Matrix(n, n, lambda a, b: jacobian_entry[a == b](a + 1, b + 1)),
+        Matrix(n, n, lambda a, b: _jacobian_entry(a + 1, b + 1)),
         "the two cases, entry by entry",
     )
     labels = _sum(*(y[b] for b in classes))
 
     def through(a: int, b: int):
-        return _product(-_frac(y[b], p[b]), jacobian_entry[a == b](b, a))
+        return _product(-_frac(y[b], p[b]), _jacobian_entry(b, a))
 
     def cancelled(a: int, b: int):
         return _product(-1, y[a], _sum(1, -p[a])) if a == b else _product(y[b], p[a])
