@@ -22,6 +22,10 @@ class StepNotProven(DeriveError):
         super().__init__(f"step {step} is not proven: {reason}")
 
 
+class RuleNotApplicable(DeriveError, ValueError):
+    """A derivation applied a rule to an expression it does not fit (an authoring mistake)."""
+
+
 class IdentityNotProven(DeriveError, AssertionError):
     """``assert_identity`` could not prove two expressions equal."""
 

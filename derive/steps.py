@@ -15,6 +15,7 @@ from sympy import (
     Basic,
     Derivative,
     Expr,
+    Indexed,
     Integer,
     KroneckerDelta,
     Mul,
@@ -26,6 +27,7 @@ from sympy import (
 )
 
 from derive.algebra import SumExcept
+from derive.errors import RuleNotApplicable
 from derive.verify import Conditions, Verifier
 
 
@@ -78,7 +80,7 @@ class QuotientRule(Rule):
 
     def apply(self, expr: Expr) -> Expr:
         if not isinstance(expr, Derivative) or len(expr.variables) != 1:
-            raise ValueError("the quotient rule applies to the derivative of a quotient")
+            raise RuleNotApplicable("the quotient rule applies to the derivative of a quotient")
         (x,) = expr.variables
         f, g = fraction(expr.expr, exact=True)
         numerator = Add(
@@ -172,7 +174,7 @@ class SplitSum(Rule):
 
     def apply(self, expr: Expr) -> Expr:
         if not isinstance(expr, Sum):
-            raise ValueError("only a sum can be split")
+            raise RuleNotApplicable("only a sum can be split")
         ((variable, lower, upper),) = expr.limits
         term = _rebuild(expr.function, {variable: self.at})
         return Add(term, SumExcept(expr.function, (variable, lower, upper), self.at), evaluate=False)
@@ -188,11 +190,13 @@ class Linearity(Rule):
         (x,) = expr.variables
         coefficient, rest = expr.expr.as_coeff_Mul()
         if not isinstance(rest, Sum):
-            raise ValueError("linearity here moves a derivative into a sum")
+            raise RuleNotApplicable("linearity here moves a derivative into a sum")
         ((variable, lower, upper),) = rest.limits
+        # A factor varies with p_i when it mentions the family p at all: p_k may be p_i.
+        family = x.base if isinstance(x, Indexed) else x
         constant, varying = [], []
         for factor in Mul.make_args(rest.function):
-            (varying if factor.has(x.base if hasattr(x, "base") else x) else constant).append(factor)
+            (varying if factor.has(family) else constant).append(factor)
         inner = Mul(*constant, Derivative(Mul(*varying), x), evaluate=False)
         return _drop_ones(Mul(coefficient, Sum(inner, (variable, lower, upper)), evaluate=False))
 
