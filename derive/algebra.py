@@ -90,10 +90,6 @@ class SumExcept(Expr):
         return self.as_sum().doit(**hints)
 
 
-def _is_sum(expr: Basic) -> bool:
-    return isinstance(expr, (Sum, SumExcept))
-
-
 def rename_bound(expr: Expr, rename) -> Expr:
     """Give every summation variable in ``expr`` the name ``rename(old)`` (innermost first)."""
     if isinstance(expr, Sum) and len(expr.limits) == 1:
@@ -128,6 +124,10 @@ class Definition:
     expression: Expr
     opaque: bool = False
 
+    def __post_init__(self) -> None:
+        if self.opaque and not isinstance(self.name, Symbol):
+            raise ValueError(f"an opaque definition names a plain symbol, not {self.name}")
+
     @property
     def head(self) -> Basic:
         return self.name.base if isinstance(self.name, Indexed) else self.name
@@ -152,9 +152,13 @@ class Definition:
 
 @dataclass(frozen=True)
 class Context:
-    """The definitions in force while proving, in the order a reader meets them."""
+    """The definitions in force while proving, in the order a reader meets them.
+
+    ``size`` is the number of classes N: every free integer index ranges over ``1..size``.
+    """
 
     definitions: tuple[Definition, ...] = ()
+    size: Expr | None = None
 
     def lookup(self, atom: Basic) -> Definition | None:
         for definition in self.definitions:
@@ -163,7 +167,8 @@ class Context:
         return None
 
     def instantiate(self, values: dict) -> Context:
-        return Context(tuple(d.instantiate(values) for d in self.definitions))
+        size = self.size.xreplace(values) if self.size is not None else None
+        return Context(tuple(d.instantiate(values) for d in self.definitions), size)
 
     def opaque(self) -> tuple[Definition, ...]:
         return tuple(d for d in self.definitions if d.opaque)
@@ -180,13 +185,14 @@ class Context:
         if isinstance(expr, UnevaluatedExpr):
             return self.unfold(expr.args[0], keep)
         if isinstance(expr, Derivative):
-            held = {d.head for var in expr.variables if (d := self.lookup(var)) is not None}
-            result = self.unfold(expr.expr, keep | held)
+            # One variable at a time: ∂/∂p_i holds p as a variable, a later ∂/∂z_j does not.
+            result = expr.expr
             for var, count in expr.variable_count:
+                held = {d.head for d in (self.lookup(var),) if d is not None}
+                result = self.unfold(result, keep | held)
                 for _ in range(count):
                     result = self.derivative(result, var)
             if any(self.lookup(atom) for atom in result.atoms(Symbol, Indexed)):
-                # The abbreviations held as variables (p in ∂L/∂p_j) are unfolded now.
                 return self.unfold(result, keep)
             return result
         if not expr.args or isinstance(expr, Indexed):
@@ -194,16 +200,23 @@ class Context:
         return expr.func(*[self.unfold(arg, keep) for arg in expr.args])
 
     def derivative(self, expr: Expr, var: Expr) -> Expr:
-        """Total derivative of an unfolded expression: through opaque atoms by the chain rule."""
+        """Total derivative of an unfolded expression: through opaque atoms by the chain rule.
+
+        Sums of Kronecker deltas are left for :func:`normalize` on the whole equation, which
+        knows the range of every bound index; a fragment here does not.
+        """
         result = diff(expr, var)
         for definition in self.opaque():
             if definition.name in expr.free_symbols:
                 result += diff(expr, definition.name) * self._opaque_derivative(definition, var)
-        return normalize(result)
+        return result
 
     @lru_cache(maxsize=4096)  # noqa: B019 - contexts are immutable and few
     def _opaque_derivative(self, definition: Definition, var: Expr) -> Expr:
-        return normalize(diff(self.unfold(definition.expression), var))
+        value = self.derivative(self.unfold(definition.expression), var)
+        # With a concrete variable (z_3) the result is self-contained, so it is safe to
+        # normalize once here rather than in every equation that uses it.
+        return normalize(value, self.size) if not var.free_symbols else value
 
     def fold(self, expr: Expr) -> Expr:
         """Replace the normal form of each opaque definition by its name (``Σ_k e^{z_k}`` → S)."""
@@ -214,11 +227,12 @@ class Context:
 
     @lru_cache(maxsize=256)  # noqa: B019 - contexts are immutable and few
     def opaque_normal_form(self, definition: Definition) -> Expr:
-        return normalize(self.unfold(definition.expression))
+        return normalize(self.unfold(definition.expression), self.size)
 
 
-def _bound_name(height: int) -> Symbol:
-    return Symbol(f"_k{height}", integer=True)
+def _bound_name(height: int) -> Dummy:
+    # A Dummy with a fixed index: equal across calls, distinct from any user symbol.
+    return Dummy(f"sum{height}", dummy_index=height, integer=True)
 
 
 def _sum_height(expr: Basic) -> int:
@@ -236,22 +250,29 @@ def _delta_partner(factor: Basic, var: Symbol) -> Expr | None:
     return None
 
 
-def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr) -> Expr:
+def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr, size: Expr | None, ranges: dict) -> Expr:
     """Normal form of ``Σ_{var=lower}^{upper} summand`` with ``summand`` already normal."""
     if lower.is_Integer and upper.is_Integer:
-        return normalize(Add(*(summand.xreplace({var: Integer(v)}) for v in range(lower, upper + 1))))
+        terms = (summand.xreplace({var: Integer(v)}) for v in range(lower, upper + 1))
+        return _normalize(Add(*terms), size, ranges)
+    classes = (Integer(1), size)
     total = []
     for term in Add.make_args(expand(summand)):
         outside, inside = [], []
         for factor in Mul.make_args(term):
             (inside if var in factor.free_symbols else outside).append(factor)
-        partner = next(
-            (p for f in inside if (p := _delta_partner(f, var)) is not None),
-            None,
+        partner = next((p for f in inside if (p := _delta_partner(f, var)) is not None), None)
+        # Σ_k δ_{ka} f(k) = f(a) needs a in the range of k: both must range over the classes.
+        collapses = (
+            partner is not None
+            and size is not None
+            and (lower, upper) == classes
+            and partner.is_Symbol
+            and partner.is_integer
+            and ranges.get(partner, classes) == classes
         )
-        if partner is not None:
-            # Σ_k δ_{k a} f(k) = f(a), for a in 1..N (every free index ranges over the classes).
-            total.append(Mul(*outside) * normalize(Mul(*inside).xreplace({var: partner})))
+        if collapses:
+            total.append(Mul(*outside) * _normalize(Mul(*inside).xreplace({var: partner}), size, ranges))
         elif not inside:
             total.append(Mul(*outside) * (upper - lower + 1))
         else:
@@ -261,18 +282,25 @@ def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr) -> Expr:
     return Add(*total)
 
 
-def normalize(expr: Expr) -> Expr:
-    """Normal form for sums over class indices (see the module docstring)."""
+def normalize(expr: Expr, size: Expr | None = None) -> Expr:
+    """Normal form for sums over class indices (see the module docstring).
+
+    ``size`` is the number of classes; free integer indices are taken to range over
+    ``1..size``. Without it, no Kronecker delta is collapsed.
+    """
+    return _normalize(expr, size, {})
+
+
+def _normalize(expr: Expr, size: Expr | None, ranges: dict) -> Expr:
     if isinstance(expr, SumExcept):
-        return normalize(expr.as_sum())
+        return _normalize(expr.as_sum(), size, ranges)
     if isinstance(expr, Sum):
-        body = normalize(expr.function)
-        for var, lower, upper in expr.limits:
-            body = _sum_of(body, var, lower, upper)
-        return body
+        ((var, lower, upper),) = expr.limits
+        inner = {**ranges, var: (lower, upper)}
+        return _sum_of(_normalize(expr.function, size, inner), var, lower, upper, size, ranges)
     if not expr.args or isinstance(expr, (Indexed, Derivative)):
         return expr
-    return expr.func(*[normalize(arg) for arg in expr.args])
+    return expr.func(*[_normalize(arg, size, ranges) for arg in expr.args])
 
 
 def index_symbols(*exprs: Expr) -> list[Symbol]:

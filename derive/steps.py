@@ -17,7 +17,6 @@ from sympy import (
     Expr,
     Indexed,
     Integer,
-    KroneckerDelta,
     Mul,
     Pow,
     Sum,
@@ -26,7 +25,7 @@ from sympy import (
     fraction,
 )
 
-from derive.algebra import SumExcept
+from derive.algebra import SumExcept, normalize
 from derive.errors import RuleNotApplicable
 from derive.verify import Conditions, Verifier
 
@@ -118,8 +117,8 @@ class EvaluateDerivatives(Rule):
         context = self.verifier.context
         # Differentiating by p_i keeps p as the variable in the answer: 1/p_i, not S e^{-z_i}.
         held = frozenset(d.head for v in derivative.variables if (d := context.lookup(v)) is not None)
-        value = context.fold(context.unfold(derivative, held))
-        value = value.xreplace({KroneckerDelta(a, b): 0 for a, b in Conditions.of(self.given).distinct})
+        value = normalize(context.unfold(derivative, held), context.size)
+        value = Conditions.of(self.given).zero_deltas(context.fold(value))
         # A fractional value stays a factor of its own: −y_i · 1/p_i, as a person writes it.
         return UnevaluatedExpr(value) if fraction(value)[1] != 1 else value
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sympy import (
     Add,
     Basic,
+    Derivative,
     Dummy,
     Eq,
     Expr,
@@ -85,18 +86,26 @@ class Proof:
 
 @dataclass(frozen=True)
 class Conditions:
-    """Side conditions of an equation, sorted by how the verifier uses them."""
+    """Side conditions of an equation, sorted by how the verifier uses them.
 
-    equal: tuple[tuple[Symbol, Symbol], ...] = ()
-    distinct: tuple[tuple[Symbol, Symbol], ...] = ()
+    ``equal`` pairs an index with an index or a class number (``i = j``, ``i = 3``),
+    ``distinct`` two indices (``i ≠ j``); anything else is a constraint (``Σ_k y_k = 1``).
+    """
+
+    equal: tuple[tuple[Symbol, Expr], ...] = ()
+    distinct: tuple[tuple[Symbol, Expr], ...] = ()
     constraints: tuple[tuple[Expr, Expr], ...] = ()
 
     @classmethod
     def of(cls, relations: Iterable[Basic]) -> Conditions:
         equal, distinct, constraints = [], [], []
         for relation in relations:
+            if not isinstance(relation, (Eq, Ne)):
+                raise ValueError(f"unsupported condition {relation}: give Eq(…) or Ne(…)")
             a, b = relation.args
-            indices = a.is_Symbol and b.is_Symbol and a.is_integer and b.is_integer
+            if b.is_Symbol and not a.is_Symbol:
+                a, b = b, a
+            indices = a.is_Symbol and a.is_integer and ((b.is_Symbol and b.is_integer) or b.is_Integer)
             if isinstance(relation, Eq) and indices:
                 equal.append((a, b))
             elif isinstance(relation, Ne) and indices:
@@ -104,22 +113,31 @@ class Conditions:
             elif isinstance(relation, Eq):
                 constraints.append((fresh_bound(a), b))
             else:
-                raise ValueError(f"unsupported condition {relation}")
+                raise ValueError(f"unsupported condition {relation}: ≠ is for indices only")
         return cls(tuple(equal), tuple(distinct), tuple(constraints))
 
     def identify(self, expr: Expr) -> Expr:
-        """Apply the index equalities (``i = j``: write ``j`` as ``i``)."""
-        return expr.xreplace({b: a for a, b in self.equal})
+        """Apply the index equalities: ``i = j`` writes ``j`` as ``i``, ``i = 3`` writes 3."""
+        for _ in range(len(self.equal)):  # enough rounds for chains such as i = j, j = k
+            expr = expr.xreplace({a: b if b.is_Integer else a for a, b in self.equal} | {
+                b: a for a, b in self.equal if b.is_Symbol
+            })
+        return expr
+
+    def zero_deltas(self, expr: Expr) -> Expr:
+        """``δ_{ij} = 0`` for every pair of indices known to differ."""
+        return expr.xreplace({KroneckerDelta(a, b): 0 for a, b in self.distinct})
 
     def instantiate(self, values: dict) -> Conditions:
         """The conditions of one concrete case; index relations are settled by the case."""
-        return Conditions(
-            constraints=tuple((a.xreplace(values), b.xreplace(values)) for a, b in self.constraints)
-        )
+        return Conditions(constraints=tuple((a.xreplace(values), b) for a, b in self.constraints))
 
     def allows(self, case: dict[Symbol, int]) -> bool:
-        return all(case[a] == case[b] for a, b in self.equal if a in case and b in case) and all(
-            case[a] != case[b] for a, b in self.distinct if a in case and b in case
+        def value(x: Expr):
+            return int(x) if x.is_Integer else case.get(x)
+
+        return all(value(a) == value(b) for a, b in self.equal if a in case) and all(
+            value(a) != value(b) for a, b in self.distinct if a in case
         )
 
 
@@ -133,7 +151,7 @@ def _atomize(expr: Expr) -> Expr:
         result = Integer(1)
         for term in Add.make_args(expand(argument)):
             coefficient, rest = term.as_coeff_Mul()
-            base = powers.setdefault(rest, Dummy("e", positive=True))
+            base = powers.setdefault(rest, Dummy("e"))
             result *= Pow(base, coefficient)
         return result
 
@@ -151,13 +169,13 @@ def _vanishes(expr: Expr) -> bool:
 class Verifier:
     """Proves equations within a :class:`~derive.algebra.Context`.
 
-    ``size`` is the symbol for the number of classes (``N``); statements that mention it or
-    symbolic indices are general and need a symbolic proof. ``exact_sizes`` are the concrete
-    ``N`` used to look for a counterexample when a general statement is not proven.
+    Statements that mention the context's number of classes ``N`` or a symbolic index are
+    general and need a symbolic proof; any other statement is proven exactly, as an identity
+    in its variables. ``exact_sizes`` are the concrete ``N`` used to look for a
+    counterexample when a general statement is not proven.
     """
 
     context: Context = field(default_factory=Context)
-    size: Symbol | None = None
     exact_sizes: tuple[int, ...] = (2, 3, 4)
     numeric_points: int = 3
     seed: int = 2026
@@ -180,16 +198,23 @@ class Verifier:
 
     # -- general and concrete statements -------------------------------------------------
 
+    @property
+    def size(self) -> Expr | None:
+        return self.context.size
+
+    def _indices(self, *exprs: Expr) -> list[Symbol]:
+        return [s for s in index_symbols(*exprs) if s != self.size]
+
     def _is_general(self, *exprs: Expr) -> bool:
         free = set().union(*(e.free_symbols for e in exprs))
-        return bool(index_symbols(*exprs)) or (self.size is not None and self.size in free)
+        return bool(self._indices(*exprs)) or (self.size is not None and self.size in free)
 
     def _prove_scalar(self, lhs: Expr, rhs: Expr, conds: Conditions, confirm: bool = True) -> Proof:
         if not self._is_general(lhs, rhs):
-            if not self._exact(self.context, lhs, rhs, conds):
+            if not self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=False):
                 return self._refute(lhs, rhs, conds)
             return self._confirm(lhs, rhs, conds, "exact") if confirm else Proof(True, "exact")
-        if self._symbolic(lhs, rhs, conds):
+        if self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=True):
             method = "symbolic, for all N"
             return self._confirm(lhs, rhs, conds, method) if confirm else Proof(True, method)
         refuted = self._refute(lhs, rhs, conds)
@@ -224,13 +249,11 @@ class Verifier:
     # -- the three lines of proof ----------------------------------------------------------
 
     def _prepare(self, context: Context, expr: Expr, conds: Conditions, symbolic: bool) -> Expr:
-        expr = normalize(context.unfold(conds.identify(expr)))
+        expr = normalize(context.unfold(conds.identify(expr)), context.size)
         if symbolic:
-            zeros = {KroneckerDelta(a, b): 0 for a, b in conds.distinct}
-            zeros |= {KroneckerDelta(b, a): 0 for a, b in conds.distinct}
-            expr = expr.xreplace(zeros)
+            expr = conds.zero_deltas(expr)
         for constrained, value in conds.constraints:
-            expr = _impose(expr, normalize(context.unfold(constrained)), value)
+            expr = _impose(expr, normalize(context.unfold(constrained), context.size), value)
         return context.fold(expr)
 
     def _difference_vanishes(
@@ -245,18 +268,13 @@ class Verifier:
         # invent them; look again with it written out.
         return _vanishes(context.expand_opaque(difference))
 
-    def _symbolic(self, lhs: Expr, rhs: Expr, conds: Conditions) -> bool:
-        return self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=True)
-
-    def _exact(self, context: Context, lhs: Expr, rhs: Expr, conds: Conditions) -> bool:
-        return self._difference_vanishes(context, lhs, rhs, conds, symbolic=False)
 
     def _cases(self, lhs: Expr, rhs: Expr, conds: Conditions, sizes: Iterable[int]):
         """Concrete instances (N, index values) of a statement that its conditions allow."""
         if not self._is_general(lhs, rhs):
             yield None, {}
             return
-        indices = index_symbols(lhs, rhs)
+        indices = self._indices(lhs, rhs)
         for n in sizes:
             for values in assignments(indices, n):
                 case = dict(zip(indices, values, strict=True))
@@ -277,7 +295,7 @@ class Verifier:
         """Look for a concrete case that is not an identity, and a point that shows it."""
         for n, case in self._cases(lhs, rhs, conds, self.exact_sizes):
             context, concrete, (left, right) = self._instantiate(n, case, conds, lhs, rhs)
-            if self._exact(context, left, right, concrete):
+            if self._difference_vanishes(context, left, right, concrete, symbolic=False):
                 continue
             witness = self._witness(context, n, case, left, right, concrete)
             if witness is not None:
@@ -293,10 +311,9 @@ class Verifier:
 
     def _numeric_values(self, context: Context, n, case, lhs, rhs, conds, rng) -> tuple | None:
         """Both sides at one random point, or None where they cannot be evaluated."""
-        sides = []
-        for expr in (lhs, rhs):
-            sides.append(context.expand_opaque(self._prepare(context, expr, conds, symbolic=False)))
-        if any(side.atoms(AppliedUndef) for side in sides):
+        sides = [context.expand_opaque(self._prepare(context, e, conds, symbolic=False)) for e in (lhs, rhs)]
+        sides = _with_concrete_functions(sides, rng)
+        if any(side.atoms(AppliedUndef, Derivative) for side in sides):
             return None
         indexed = set().union(*(side.atoms(Indexed) for side in sides))
         labels = {atom.base.label for atom in indexed}
@@ -356,12 +373,32 @@ class Verifier:
 
 
 def _impose(expr: Expr, constrained: Expr, value: Expr) -> Expr:
-    """Use ``constrained = value`` to eliminate it: a whole sum, or the last of its terms."""
-    if constrained in expr.atoms(Sum) or not isinstance(constrained, Add):
+    """Use ``constrained = value`` to eliminate it: a whole sum, or the last of its terms.
+
+    Only a condition linear in that term, with a nonzero number as its coefficient, is used.
+    """
+    if isinstance(constrained, Sum):
         return expr.xreplace({constrained: value})
-    target = sorted(constrained.atoms(Indexed), key=str)[-1]
-    coefficient = constrained.coeff(target)
-    return expr.xreplace({target: (value - (constrained - coefficient * target)) / coefficient})
+    candidates = sorted(constrained.atoms(Indexed), key=str)
+    target = candidates[-1] if candidates else None
+    coefficient = constrained.coeff(target) if target is not None else Integer(0)
+    rest = constrained - coefficient * target if target is not None else constrained
+    if not (coefficient.is_Number and coefficient != 0) or rest.has(target):
+        raise ValueError(f"the condition {constrained} = {value} is not linear in one of its terms")
+    return expr.xreplace({target: (value - rest) / coefficient})
+
+
+def _with_concrete_functions(sides: list[Expr], rng: random.Random) -> list[Expr]:
+    """Stand-ins for unknown functions (f(x) → a random smooth function), for a numeric look."""
+    functions = {type(f) for side in sides for f in side.atoms(AppliedUndef)}
+    for function in sorted(functions, key=str):
+        a, b, c = (Rational(rng.randint(1, 9), 7) for _ in range(3))
+
+        def stand_in(*args, a=a, b=b, c=c):
+            return a + b * args[0] + exp(c * args[0])
+
+        sides = [side.replace(function, stand_in).doit() for side in sides]
+    return sides
 
 
 def _close(a: Expr, b: Expr) -> bool:
@@ -405,7 +442,7 @@ def assert_identity(
     ``definitions`` are :class:`~derive.algebra.Definition` objects for abbreviations used in
     the expressions; ``size`` is the symbol for the number of classes, if any.
     """
-    proof = Verifier(Context(tuple(definitions)), size=size).prove(lhs, rhs, conditions)
+    proof = Verifier(Context(tuple(definitions), size)).prove(lhs, rhs, conditions)
     if not proof.verified:
         raise IdentityNotProven(f"{lhs} = {rhs} is not proven: {proof.explain()}")
     return proof

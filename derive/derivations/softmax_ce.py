@@ -80,13 +80,14 @@ def context(size) -> Context:
             Definition(L, -Sum(y[k] * log(p[k]), (k, 1, size))),
             Definition(p[i], exp(z[i]) / S),
             Definition(S, Sum(exp(z[k]), (k, 1, size)), opaque=True),
-        )
+        ),
+        size,
     )
 
 
 def build(n: int) -> Document:
     """The general derivation for N classes, and the worked example for ``n`` classes."""
-    general = Verifier(context(N), size=N)
+    general = Verifier(context(N))
     example = Verifier(context(Integer(n)))
     chains = _setup(general) + _loss_derivative(general) + _softmax_derivative(general)
     chains += _chain_rule(general) + _worked_example(example, n)
