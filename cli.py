@@ -15,8 +15,8 @@ import click
 
 from derive import __version__, derivations
 from derive.derivations import Derivation
-from derive.errors import DeriveError
-from derive.output import PlannedWrite, check_writable, write_all
+from derive.errors import DeriveError, InvalidParameter
+from derive.output import Target, check_targets, write_all
 from derive.pipeline import generate
 
 
@@ -71,9 +71,24 @@ def list_derivations() -> None:
 def _today() -> datetime.date:
     # Reproducible builds pin the clock with SOURCE_DATE_EPOCH.
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
+    if epoch is None:
+        return datetime.date.today()
+    try:
         return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc).date()
-    return datetime.date.today()
+    except (ValueError, OverflowError, OSError):
+        raise InvalidParameter(f"SOURCE_DATE_EPOCH={epoch!r} is not a usable Unix timestamp") from None
+
+
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value == "":
+        raise click.BadParameter("must not be empty", ctx, param)
+    return value
+
+
+def _a_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value == "-":
+        raise click.BadParameter("must be a file path (only the post can go to stdout)", ctx, param)
+    return _not_empty(ctx, param, value)
 
 
 def _derivation_command(derivation: Derivation) -> click.Command:
@@ -96,32 +111,34 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         callback=check_n,
         help=f"Number of classes in the worked example ({derivation.min_n} to {derivation.max_n}).",
     )
-    @click.option("-o", "--output", metavar="PATH", help="Where to write the post; '-' for stdout.")
+    @click.option(
+        "-o", "--output", metavar="PATH", callback=_not_empty, help="Where to write the post; '-' for stdout."
+    )
     @click.option(
         "--date",
         type=click.DateTime(formats=["%Y-%m-%d"]),
         help="Date in the front matter, YYYY-MM-DD [default: today].",
     )
-    @click.option("--certificate", metavar="FILE", help="Also write a JSON record of every proven equation.")
+    @click.option(
+        "--certificate",
+        metavar="FILE",
+        callback=_a_file,
+        help="Also write a JSON record of every proven equation.",
+    )
     @click.option("--force", is_flag=True, help="Overwrite files derive did not write, or that were edited.")
     def command(
         n: int, output: str | None, date: datetime.datetime | None, certificate: str | None, force: bool
     ) -> None:
         to_stdout = output == "-"
-        target = Path(output or f"output/{derivation.name}-n{n}.md")
-        targets = ([] if to_stdout else [target]) + ([Path(certificate)] if certificate else [])
-        for path in targets:
-            if not (output is None and path == target and not path.parent.exists()):
-                check_writable(path, force=force)  # fail before the work, not after it
+        post = Target(Path(output or f"output/{derivation.name}-n{n}.md"), create_parent=output is None)
+        targets = ([] if to_stdout else [post]) + ([Target(Path(certificate))] if certificate else [])
+        check_targets(targets, force=force)  # fail before the work, not after it
         generated = generate(derivation.name, n, date=date.date() if date else _today())
-        if output is None:
-            target.parent.mkdir(exist_ok=True)
-        texts = [generated.post] if not to_stdout else []
-        texts += [generated.certificate] if certificate else []
-        write_all([PlannedWrite(p, t) for p, t in zip(targets, texts, strict=True)], force=force)
+        texts = ([] if to_stdout else [generated.post]) + ([generated.certificate] if certificate else [])
+        write_all(list(zip(targets, texts, strict=True)), force=force)
         if to_stdout:
             click.echo(generated.post, nl=False)
-        where = "stdout" if to_stdout else str(target)
+        where = "stdout" if to_stdout else str(post.path)
         click.echo(f"wrote {where}: {generated.summary()}", err=to_stdout)
 
     return command

@@ -55,25 +55,41 @@ def written_by_derive(text: str) -> bool:
 
 
 @dataclass(frozen=True)
-class PlannedWrite:
-    """A file to write, checked before anything is written."""
+class Target:
+    """A file to write; ``create_parent`` for derive's own default directory (``output/``)."""
 
     path: Path
-    text: str
+    create_parent: bool = False
 
 
-def check_writable(path: Path, *, force: bool) -> None:
-    """Refuse, before writing anything, a path derive must not or cannot write."""
-    parent = path.parent
+def _check_directory(directory: Path, path: Path) -> None:
+    # Root passes os.access on any directory; a directory marked read-only is still refused.
+    writable_bits = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+    if not os.access(directory, os.W_OK) or not directory.stat().st_mode & writable_bits:
+        raise OutputRefused(f"cannot write {path}: directory {directory} is read-only")
+
+
+def check_targets(targets: list[Target], *, force: bool) -> None:
+    """Refuse, before anything is written, every target derive must not or cannot write."""
+    resolved = [t.path.resolve() for t in targets]
+    if len(set(resolved)) < len(resolved):
+        raise OutputRefused(f"the post and the certificate would both be written to {targets[-1].path}")
+    for target in targets:
+        _check_target(target, force=force)
+
+
+def _check_target(target: Target, *, force: bool) -> None:
+    path, parent = target.path, target.path.parent
+    if target.create_parent and not parent.exists():
+        if not parent.parent.is_dir():
+            raise OutputRefused(f"cannot write {path}: directory {parent.parent} does not exist")
+        _check_directory(parent.parent, path)
+        return
     if not parent.is_dir():
         raise OutputRefused(f"cannot write {path}: directory {parent} does not exist")
-    # Root passes os.access on any directory; a directory marked read-only is still refused.
-    if not os.access(parent, os.W_OK) or not parent.stat().st_mode & (
-        stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
-    ):
-        raise OutputRefused(f"cannot write {path}: directory {parent} is read-only")
-    if path.is_dir():
-        raise OutputRefused(f"cannot write {path}: it is a directory")
+    _check_directory(parent, path)
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputRefused(f"cannot write {path}: it is not a regular file")
     if path.exists() and not force:
         try:
             existing = path.read_text(encoding="utf-8")
@@ -86,15 +102,25 @@ def check_writable(path: Path, *, force: bool) -> None:
             )
 
 
-def write_all(writes: list[PlannedWrite], *, force: bool) -> None:
-    """Check every target first, then write each one atomically."""
-    for write in writes:
-        check_writable(write.path, force=force)
-    for write in writes:
-        _write_atomically(write.path, write.text)
+def write_all(contents: list[tuple[Target, str]], *, force: bool) -> None:
+    """Write every file or none: all are checked and staged before the first is replaced."""
+    check_targets([target for target, _ in contents], force=force)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target, text in contents:
+            if target.create_parent:
+                target.path.parent.mkdir(exist_ok=True)
+            staged.append((_stage(target.path, text), target.path))
+    except OSError as error:
+        for temporary, _ in staged:
+            Path(temporary).unlink(missing_ok=True)
+        raise OutputRefused(f"cannot write {target.path}: {error.strerror or error}") from error
+    for temporary, path in staged:
+        os.replace(temporary, path)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _stage(path: Path, text: str) -> str:
+    """The text in a temporary file beside ``path``, flushed to disk, with the final mode."""
     descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
@@ -102,10 +128,10 @@ def _write_atomically(path: Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
-    except OSError as error:
+    except OSError:
         Path(temporary).unlink(missing_ok=True)
-        raise OutputRefused(f"cannot write {path}: {error.strerror or error}") from error
+        raise
+    return temporary
 
 
 def _mode_for(path: Path) -> int:

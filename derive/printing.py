@@ -75,10 +75,12 @@ class DerivePrinter(LatexPrinter):
 
     def _print_Indexed(self, expr: Indexed) -> str:
         base = self._print(expr.base.label)
-        indices = "".join(self._print(index) for index in expr.indices)
-        if len(indices) == 1:
-            return f"{base}_{indices}"
-        return f"{base}_{{{indices}}}"
+        printed = [self._print(index) for index in expr.indices]
+        if len(printed) == 1 and len(printed[0]) == 1:
+            return f"{base}_{printed[0]}"
+        # W_{ij} for letters; W_{1,2} keeps two indices apart from the one index 12.
+        separator = "" if all(len(p) == 1 and p.isalpha() for p in printed) else ","
+        return f"{base}_{{{separator.join(printed)}}}"
 
     def _print_KroneckerDelta(self, expr: Basic, exp: str | None = None) -> str:
         indices = "".join(self._print(index) for index in expr.args)

@@ -119,9 +119,10 @@ class Conditions:
     def identify(self, expr: Expr) -> Expr:
         """Apply the index equalities: ``i = j`` writes ``j`` as ``i``, ``i = 3`` writes 3."""
         for _ in range(len(self.equal)):  # enough rounds for chains such as i = j, j = k
-            expr = expr.xreplace({a: b if b.is_Integer else a for a, b in self.equal} | {
-                b: a for a, b in self.equal if b.is_Symbol
-            })
+            expr = expr.xreplace(
+                {a: b if b.is_Integer else a for a, b in self.equal}
+                | {b: a for a, b in self.equal if b.is_Symbol}
+            )
         return expr
 
     def zero_deltas(self, expr: Expr) -> Expr:
@@ -267,7 +268,6 @@ class Verifier:
         # Treating an opaque abbreviation as independent can only miss identities, never
         # invent them; look again with it written out.
         return _vanishes(context.expand_opaque(difference))
-
 
     def _cases(self, lhs: Expr, rhs: Expr, conds: Conditions, sizes: Iterable[int]):
         """Concrete instances (N, index values) of a statement that its conditions allow."""

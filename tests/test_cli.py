@@ -131,3 +131,39 @@ def test_certificate_target_is_checked_before_anything_is_written(tmp_path):
 def test_no_temporary_files_are_left_behind(tmp_path):
     assert run("softmax-ce", "-o", str(tmp_path / "post.md")).exit_code == 0
     assert sorted(os.listdir(tmp_path)) == ["post.md"]
+
+
+def test_special_files_are_never_written_even_with_force(tmp_path):
+    fifo = tmp_path / "pipe.md"
+    os.mkfifo(fifo)
+    assert_one_line_error(run("softmax-ce", "-o", str(fifo)), "not a regular file")
+    real = tmp_path / "real.md"
+    real.write_text("kept\n")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    assert_one_line_error(run("softmax-ce", "-o", str(link), "--force"), "not a regular file")
+    assert link.is_symlink() and real.read_text() == "kept\n"
+
+
+def test_post_and_certificate_cannot_share_a_path(tmp_path):
+    same = tmp_path / "same.md"
+    assert_one_line_error(run("softmax-ce", "-o", str(same), "--certificate", str(same)), "both")
+    assert not same.exists()
+
+
+@pytest.mark.parametrize(("args", "fragment"), [(["-o", ""], "empty"), (["--certificate", "-"], "file path")])
+def test_unusable_paths_are_refused(tmp_path, args, fragment):
+    assert_one_line_error(run("softmax-ce", *args), fragment)
+
+
+def test_a_bad_source_date_epoch_is_an_error(tmp_path):
+    result = run(
+        "softmax-ce", "-o", str(tmp_path / "p.md"), env={"SOURCE_DATE_EPOCH": "99999999999999999999"}
+    )
+    assert_one_line_error(result, "SOURCE_DATE_EPOCH")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_source_date_epoch_sets_the_default_date():
+    result = run("softmax-ce", "--n", "2", "-o", "-", env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert "date: 2026-01-01" in result.stdout

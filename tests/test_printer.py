@@ -15,6 +15,8 @@ N, L, S = symbols("N L S")
 def test_subscripts_are_plain():
     assert latex(z[i]) == "z_i"
     assert latex(z[12]) == "z_{12}"
+    W = IndexedBase("W")
+    assert latex(W[i, j]) == "W_{ij}" and latex(W[1, 2]) == "W_{1,2}"
 
 
 def test_every_derivative_uses_partial():
