@@ -72,7 +72,7 @@ def test_certificate_is_written(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "fragment"),
-    [("0", "between 2 and 60"), ("-1", "between 2 and 60"), ("abc", "not a valid integer"), ("100000", "60")],
+    [("0", "between 2 and 50"), ("-1", "between 2 and 50"), ("abc", "not a valid integer"), ("100000", "50")],
 )
 def test_bad_class_counts(tmp_path, value, fragment):
     result = run("softmax-ce", "--n", value, "-o", str(tmp_path / "post.md"))

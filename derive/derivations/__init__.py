@@ -23,7 +23,7 @@ class Derivation:
     build: Callable[[int], Document]
     default_n: int = 3
     min_n: int = 2
-    max_n: int = 60
+    max_n: int = 50
 
     def check_n(self, n: int) -> int:
         if not self.min_n <= n <= self.max_n:
