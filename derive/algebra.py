@@ -170,6 +170,10 @@ class Context:
         size = self.size.xreplace(values) if self.size is not None else None
         return Context(tuple(d.instantiate(values) for d in self.definitions), size)
 
+    def held_by(self, variables) -> frozenset:
+        """The abbreviations a derivative holds as variables: p for ∂/∂p_i."""
+        return frozenset(d.head for v in variables if (d := self.lookup(v)) is not None)
+
     def opaque(self) -> tuple[Definition, ...]:
         return tuple(d for d in self.definitions if d.opaque)
 
@@ -188,8 +192,7 @@ class Context:
             # One variable at a time: ∂/∂p_i holds p as a variable, a later ∂/∂z_j does not.
             result = expr.expr
             for var, count in expr.variable_count:
-                held = {d.head for d in (self.lookup(var),) if d is not None}
-                result = self.unfold(result, keep | held)
+                result = self.unfold(result, keep | self.held_by((var,)))
                 for _ in range(count):
                     result = self.derivative(result, var)
             if any(self.lookup(atom) for atom in result.atoms(Symbol, Indexed)):

@@ -42,7 +42,6 @@ def environment() -> Environment:
         autoescape=False,
     )
     env.filters["inline"] = lambda expr: f"${latex(expr)}$"
-    env.filters["tex"] = latex
     return env
 
 

@@ -49,7 +49,11 @@ def _transform(expr: Expr, visit) -> Expr:
         return replacement
     if not expr.args:
         return expr
-    args = [_transform(a, visit) for a in expr.args]
+    return _with_args(expr, [_transform(a, visit) for a in expr.args])
+
+
+def _with_args(expr: Expr, args: list[Expr]) -> Expr:
+    """``expr`` rebuilt from ``args``; sums, products and powers keep their order unevaluated."""
     if isinstance(expr, (Add, Mul, Pow)):
         return expr.func(*args, evaluate=False)
     return expr.func(*args)
@@ -116,8 +120,7 @@ class EvaluateDerivatives(Rule):
     def _value(self, derivative: Derivative) -> Expr:
         context = self.verifier.context
         # Differentiating by p_i keeps p as the variable in the answer: 1/p_i, not S e^{-z_i}.
-        held = frozenset(d.head for v in derivative.variables if (d := context.lookup(v)) is not None)
-        value = normalize(context.unfold(derivative, held), context.size)
+        value = normalize(context.unfold(derivative, context.held_by(derivative.variables)), context.size)
         value = Conditions.of(self.given).zero_deltas(context.fold(value))
         # A fractional value stays a factor of its own: −y_i · 1/p_i, as a person writes it.
         return UnevaluatedExpr(value) if fraction(value)[1] != 1 else value
@@ -143,9 +146,7 @@ def _drop_zeros(expr: Expr) -> Expr:
         args = [a for a in args if a != 0] or [Integer(0)]
         if len(args) == 1:
             return args[0]
-    if isinstance(expr, (Add, Mul, Pow)):
-        return expr.func(*args, evaluate=False)
-    return expr.func(*args)
+    return _with_args(expr, args)
 
 
 @dataclass(frozen=True)
@@ -230,11 +231,10 @@ def _drop_ones(expr: Expr) -> Expr:
         return expr
     args = [_drop_ones(a) for a in expr.args]
     if isinstance(expr, Mul):
-        kept = [a for a in args if a != 1]
-        return kept[0] if len(kept) == 1 else Mul(*kept, evaluate=False)
-    if isinstance(expr, (Add, Pow)):
-        return expr.func(*args, evaluate=False)
-    return expr.func(*args)
+        args = [a for a in args if a != 1]
+        if len(args) == 1:
+            return args[0]
+    return _with_args(expr, args)
 
 
 @dataclass(frozen=True)

@@ -118,11 +118,9 @@ class Conditions:
 
     def identify(self, expr: Expr) -> Expr:
         """Apply the index equalities: ``i = j`` writes ``j`` as ``i``, ``i = 3`` writes 3."""
+        substitution = {(a if b.is_Integer else b): (b if b.is_Integer else a) for a, b in self.equal}
         for _ in range(len(self.equal)):  # enough rounds for chains such as i = j, j = k
-            expr = expr.xreplace(
-                {a: b if b.is_Integer else a for a, b in self.equal}
-                | {b: a for a, b in self.equal if b.is_Symbol}
-            )
+            expr = expr.xreplace(substitution)
         return expr
 
     def zero_deltas(self, expr: Expr) -> Expr:
@@ -143,7 +141,10 @@ class Conditions:
 
 
 def _atomize(expr: Expr) -> Expr:
-    """Sums and exponentials as plain positive symbols, so ``cancel`` decides zero exactly."""
+    """Sums and exponentials as plain symbols, so ``cancel`` decides zero exactly.
+
+    No sign is assumed for an exponential: its argument may be complex.
+    """
     sums = {s: Dummy("sum") for s in expr.atoms(Sum)}
     expr = expr.xreplace(sums)
     powers: dict[Expr, Dummy] = {}
