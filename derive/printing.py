@@ -73,18 +73,19 @@ class DerivePrinter(LatexPrinter):
     def _print_Dots(self, expr: Dots) -> str:
         return f"\\{expr.kind}"
 
-    def _print_Indexed(self, expr: Indexed) -> str:
-        base = self._print(expr.base.label)
-        printed = [self._print(index) for index in expr.indices]
+    def _subscript(self, indices: tuple[Basic, ...]) -> str:
+        """``_i``, ``_{12}``, ``_{ij}`` for letters, ``_{1,2}`` to keep two indices apart from 12."""
+        printed = [self._print(index) for index in indices]
         if len(printed) == 1 and len(printed[0]) == 1:
-            return f"{base}_{printed[0]}"
-        # W_{ij} for letters; W_{1,2} keeps two indices apart from the one index 12.
+            return f"_{printed[0]}"
         separator = "" if all(len(p) == 1 and p.isalpha() for p in printed) else ","
-        return f"{base}_{{{separator.join(printed)}}}"
+        return f"_{{{separator.join(printed)}}}"
+
+    def _print_Indexed(self, expr: Indexed) -> str:
+        return self._print(expr.base.label) + self._subscript(expr.indices)
 
     def _print_KroneckerDelta(self, expr: Basic, exp: str | None = None) -> str:
-        indices = "".join(self._print(index) for index in expr.args)
-        tex = f"\\delta_{{{indices}}}"
+        tex = "\\delta" + self._subscript(expr.args)
         return f"{tex}^{{{exp}}}" if exp else tex
 
     # -- functions ----------------------------------------------------------------------

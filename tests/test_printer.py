@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from sympy import Add, Derivative, Function, IndexedBase, Matrix, Mul, Pow, Sum, Symbol, exp, log, symbols
+from sympy import (
+    Add,
+    Derivative,
+    Function,
+    IndexedBase,
+    KroneckerDelta,
+    Matrix,
+    Mul,
+    Pow,
+    Sum,
+    Symbol,
+    exp,
+    log,
+    symbols,
+)
 
 from derive.algebra import SumExcept
 from derive.printing import latex
@@ -17,6 +31,7 @@ def test_subscripts_are_plain():
     assert latex(z[12]) == "z_{12}"
     W = IndexedBase("W")
     assert latex(W[i, j]) == "W_{ij}" and latex(W[1, 2]) == "W_{1,2}"
+    assert latex(KroneckerDelta(i, j)) == r"\delta_{ij}" and latex(KroneckerDelta(i, 12)) == r"\delta_{12,i}"
 
 
 def test_every_derivative_uses_partial():
