@@ -72,12 +72,7 @@ def definitions_used(context: Context, *exprs: Basic) -> tuple[Definition, ...]:
     used: set[Definition] = set()
     while pending:
         expr = pending.pop()
-        atoms = (
-            expr.atoms(Symbol, Indexed)
-            if not isinstance(expr, MatrixBase)
-            else set().union(*(e.atoms(Symbol, Indexed) for e in expr))
-        )
-        for atom in atoms:
+        for atom in expr.atoms(Symbol, Indexed):
             definition = context.lookup(atom)
             if definition is not None and definition not in used:
                 used.add(definition)

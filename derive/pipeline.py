@@ -22,7 +22,7 @@ class Generated:
     equations: tuple[ProvenEquation, ...]
 
     def summary(self) -> str:
-        """'55 equations, all proven: 36 symbolic for all N, 19 exact'."""
+        """'55 equations, all proven: 35 symbolic for all N, 20 exact'."""
         kinds = Counter(
             "symbolic for all N" if "symbolic" in e.proof.method else "exact" for e in self.equations
         )
