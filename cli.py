@@ -7,6 +7,7 @@ In the wheel this module is ``derive.cli`` (see ``pyproject.toml``).
 from __future__ import annotations
 
 import datetime
+import difflib
 import os
 import sys
 from pathlib import Path
@@ -26,10 +27,10 @@ class DeriveGroup(click.Group):
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0] if args else ""
         if name and not name.startswith("-") and self.get_command(ctx, name) is None:
-            try:
-                derivations.get(name)
-            except DeriveError as error:
-                raise click.UsageError(str(error)) from None
+            known = self.list_commands(ctx)
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(known)}"
+            raise click.UsageError(f"no command or derivation named '{name}'; {hint}")
         return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: click.Context):

@@ -82,6 +82,7 @@ def test_bad_class_counts(tmp_path, value, fragment):
 
 def test_unknown_derivation_suggests_the_closest():
     assert_one_line_error(run("softmax-cee"), "did you mean 'softmax-ce'")
+    assert_one_line_error(run("lsit"), "did you mean 'list'")
 
 
 def test_missing_directory(tmp_path):
