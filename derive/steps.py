@@ -133,17 +133,19 @@ class DropZeros(Rule):
     name: str = "vanishing terms dropped"
 
     def apply(self, expr: Expr) -> Expr:
-        return _drop_zeros(expr)
+        return _tidy(expr)
 
 
-def _drop_zeros(expr: Expr) -> Expr:
+def _tidy(expr: Expr) -> Expr:
+    """a + 0 = a, 1 · a = a and 0 · a = 0, keeping the order of everything else."""
     if not expr.args:
         return expr
-    args = [_drop_zeros(a) for a in expr.args]
+    args = [_tidy(a) for a in expr.args]
     if isinstance(expr, Mul) and any(a == 0 for a in args):
         return Integer(0)
-    if isinstance(expr, Add):
-        args = [a for a in args if a != 0] or [Integer(0)]
+    if isinstance(expr, (Add, Mul)):
+        neutral = 0 if isinstance(expr, Add) else 1
+        args = [a for a in args if a != neutral] or [Integer(neutral)]
         if len(args) == 1:
             return args[0]
     return _with_args(expr, args)
@@ -198,7 +200,7 @@ class Linearity(Rule):
         for factor in Mul.make_args(rest.function):
             (varying if factor.has(family) else constant).append(factor)
         inner = Mul(*constant, Derivative(Mul(*varying), x), evaluate=False)
-        return _drop_ones(Mul(coefficient, Sum(inner, (variable, lower, upper)), evaluate=False))
+        return _tidy(Mul(coefficient, Sum(inner, (variable, lower, upper)), evaluate=False))
 
 
 @dataclass(frozen=True)
@@ -211,7 +213,7 @@ class OnlyMatchingTerm(Rule):
     def apply(self, expr: Expr) -> Expr:
         coefficient, rest = expr.as_coeff_Mul()
         ((variable, _, _),) = rest.limits
-        return _drop_ones(Mul(coefficient, _rebuild(rest.function, {variable: self.at}), evaluate=False))
+        return _tidy(Mul(coefficient, _rebuild(rest.function, {variable: self.at}), evaluate=False))
 
 
 @dataclass(frozen=True)
@@ -223,18 +225,7 @@ class ApplyConstraint(Rule):
     name: str = "constraint applied"
 
     def apply(self, expr: Expr) -> Expr:
-        return _drop_ones(_rebuild(expr, {self.quantity: self.value}))
-
-
-def _drop_ones(expr: Expr) -> Expr:
-    if not expr.args:
-        return expr
-    args = [_drop_ones(a) for a in expr.args]
-    if isinstance(expr, Mul):
-        args = [a for a in args if a != 1]
-        if len(args) == 1:
-            return args[0]
-    return _with_args(expr, args)
+        return _tidy(_rebuild(expr, {self.quantity: self.value}))
 
 
 @dataclass(frozen=True)
