@@ -17,8 +17,12 @@ import click
 from derive import __version__, derivations
 from derive.derivations import Derivation
 from derive.errors import DeriveError, InvalidParameter
-from derive.output import Target, check_targets, write_all
+from derive.i18n import LANGUAGES
+from derive.notation import DEFAULT_PRESET, PRESETS, letter
+from derive.output import OutputFile, check_targets, write_all
+from derive.pdf import compile_pdf, engine_for
 from derive.pipeline import generate
+from derive.targets import DEFAULT_TARGET, TARGETS, default_path
 
 
 class DeriveGroup(click.Group):
@@ -92,6 +96,20 @@ def _a_file(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     return _not_empty(ctx, param, value)
 
 
+def _letter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        letter(value)
+    except DeriveError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+    return value
+
+
+def _target_help() -> str:
+    return "Where the post is published: " + "; ".join(f"{t.name}: {t.summary}" for t in TARGETS.values())
+
+
 def _derivation_command(derivation: Derivation) -> click.Command:
     def check_n(ctx: click.Context, param: click.Parameter, value: int) -> int:
         try:
@@ -101,7 +119,8 @@ def _derivation_command(derivation: Derivation) -> click.Command:
 
     @click.command(
         name=derivation.name,
-        help=f"{derivation.summary}.\n\nWrites output/{derivation.name}-n<N>.md unless -o says otherwise.",
+        help=f"{derivation.summary}.\n\nWrites output/{derivation.name}-n<N>.md unless -o says otherwise; "
+        "other languages and targets add to the name (output/softmax-ce-n3.ko.github.md).",
     )
     @click.option(
         "--n",
@@ -112,6 +131,27 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         callback=check_n,
         help=f"Number of classes in the worked example ({derivation.min_n} to {derivation.max_n}).",
     )
+    @click.option(
+        "--target",
+        type=click.Choice(list(TARGETS)),
+        default=DEFAULT_TARGET,
+        show_default=True,
+        help=_target_help(),
+    )
+    @click.option(
+        "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of the prose."
+    )
+    @click.option(
+        "--notation",
+        type=click.Choice(list(PRESETS)),
+        default=DEFAULT_PRESET,
+        show_default=True,
+        help="Letters for logits-probabilities-labels(-classes), as in the usual notes.",
+    )
+    @click.option("--logits", metavar="LETTER", callback=_letter, help="Letter of the logits (z, o, a …).")
+    @click.option("--probs", metavar="LETTER", callback=_letter, help="Letter of the probabilities (p, ŷ …).")
+    @click.option("--labels", metavar="LETTER", callback=_letter, help="Letter of the labels (y, t …).")
+    @click.option("--classes", metavar="LETTER", callback=_letter, help="Letter of the class count (N, c …).")
     @click.option(
         "-o", "--output", metavar="PATH", callback=_not_empty, help="Where to write the post; '-' for stdout."
     )
@@ -126,20 +166,57 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         callback=_a_file,
         help="Also write a JSON record of every proven equation.",
     )
+    @click.option(
+        "--pdf", is_flag=True, help="With --target latex: also compile the article to a PDF beside the .tex."
+    )
+    @click.option(
+        "--katex-base",
+        metavar="URL",
+        callback=_not_empty,
+        help="With --target html: load KaTeX from this URL (a copy of its dist/) instead of the CDN.",
+    )
     @click.option("--force", is_flag=True, help="Overwrite files derive did not write, or that were edited.")
     def command(
-        n: int, output: str | None, date: datetime.datetime | None, certificate: str | None, force: bool
+        n: int, target: str, lang: str, output: str | None, date: datetime.datetime | None, **options
     ) -> None:
+        render_target = TARGETS[target]
+        notation = PRESETS[options["notation"]].overridden(
+            **{role: options[role] for role in ("logits", "probs", "labels", "classes")}
+        )
         to_stdout = output == "-"
-        post = Target(Path(output or f"output/{derivation.name}-n{n}.md"), create_parent=output is None)
-        targets = ([] if to_stdout else [post]) + ([Target(Path(certificate))] if certificate else [])
-        check_targets(targets, force=force)  # fail before the work, not after it
-        generated = generate(derivation.name, n, date=date.date() if date else _today())
-        texts = ([] if to_stdout else [generated.post]) + ([generated.certificate] if certificate else [])
-        write_all(list(zip(targets, texts, strict=True)), force=force)
+        if options["pdf"] and (target != "latex" or to_stdout):
+            raise click.UsageError("--pdf needs --target latex and the .tex written to a file")
+        if options["katex_base"] and target != "html":
+            raise click.UsageError("--katex-base only applies to --target html")
+        post = OutputFile(
+            Path(output) if output else default_path(derivation.name, n, render_target, lang),
+            create_parent=output is None,
+        )
+        files = [] if to_stdout else [post]
+        if options["pdf"]:
+            engine_for(lang)  # a missing TeX engine is reported before the work, not after it
+            files.append(OutputFile(post.path.with_suffix(".pdf"), create_parent=post.create_parent))
+        if options["certificate"]:
+            files.append(OutputFile(Path(options["certificate"])))
+        check_targets(files, force=options["force"])
+        generated = generate(
+            derivation.name,
+            n,
+            date=date.date() if date else _today(),
+            target=render_target,
+            lang=lang,
+            notation=notation,
+            katex_base=options["katex_base"],
+        )
+        contents: list[str | bytes] = [] if to_stdout else [generated.post]
+        if options["pdf"]:
+            contents.append(compile_pdf(generated.post, lang, jobname=post.path.stem))
+        if options["certificate"]:
+            contents.append(generated.certificate)
+        write_all(list(zip(files, contents, strict=True)), force=options["force"])
         if to_stdout:
             click.echo(generated.post, nl=False)
-        where = "stdout" if to_stdout else str(post.path)
+        where = "stdout" if to_stdout else ", ".join(str(f.path) for f in files[: 1 + options["pdf"]])
         click.echo(f"wrote {where}: {generated.summary()}", err=to_stdout)
 
     return command

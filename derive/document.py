@@ -14,23 +14,23 @@ from sympy import Basic, Expr, Indexed, MatrixBase, Symbol, UnevaluatedExpr
 
 from derive.algebra import Context, Definition, SumExcept
 from derive.errors import StepNotProven
-from derive.printing import latex
 from derive.steps import Chain
 from derive.verify import Proof
 
 
 @dataclass(frozen=True)
 class Document:
-    """Everything a template needs: chains to show, and named objects for the prose."""
+    """Everything a template needs: chains to show, and named objects for the prose.
+
+    ``roles`` names the symbols a notation may print differently (``{"logits": z, …}``);
+    the prose, title and tags are the template's, so that they can be translated.
+    """
 
     derivation: str
-    title: str
-    description: str
     chains: tuple[Chain, ...]
-    categories: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
     math: Mapping[str, Basic] = field(default_factory=dict)
     data: Mapping[str, object] = field(default_factory=dict)
+    roles: Mapping[str, Symbol] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,6 @@ class ProvenEquation:
     continued: bool
     proof: Proof
     definitions: tuple[Definition, ...]
-
-    @property
-    def latex(self) -> str:
-        rhs = latex(self.rhs)
-        return f"= {rhs}" if self.continued else f"{latex(self.lhs)} = {rhs}"
 
 
 def standard(expr: Basic) -> Basic:

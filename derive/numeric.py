@@ -28,6 +28,19 @@ class GradientRow:
     def difference(self) -> float:
         return abs(self.formula - self.finite_difference)
 
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """The row as printed in a post's table, to the digits that matter."""
+        return (
+            str(self.index),
+            f"{self.logit:.2f}",
+            f"{self.probability:.6f}",
+            f"{self.label:.0f}",
+            f"{self.formula:.6f}",
+            f"{self.finite_difference:.6f}",
+            f"{self.difference:.1e}",
+        )
+
 
 def softmax(logits: list[float]) -> list[float]:
     top = max(logits)

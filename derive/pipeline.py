@@ -1,4 +1,8 @@
-"""The whole job in one short function, stage by stage."""
+"""The whole job in two short functions, stage by stage.
+
+Proving does not depend on how a post is printed, so one proof serves every target,
+language and notation: :func:`prove_derivation` once, :func:`publish` for each post.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,21 @@ from dataclasses import dataclass
 
 from derive import derivations
 from derive.certificate import certificate
-from derive.document import ProvenEquation, prove
-from derive.output import seal_json, seal_markdown
+from derive.document import Document, ProvenEquation, prove
+from derive.notation import Notation
+from derive.output import seal_json, seal_text
 from derive.render import render
+from derive.targets import DEFAULT_TARGET, TARGETS, RenderTarget
+
+
+@dataclass(frozen=True)
+class Proven:
+    """A derivation's document with every equation proven."""
+
+    name: str
+    n: int
+    document: Document
+    equations: tuple[ProvenEquation, ...]
 
 
 @dataclass(frozen=True)
@@ -30,14 +46,40 @@ class Generated:
         return f"{len(self.equations)} equations, all proven: {detail}"
 
 
-def generate(name: str, n: int, *, date: datetime.date) -> Generated:
+def prove_derivation(name: str, n: int) -> Proven:
     derivation = derivations.get(name)  # 1. which derivation, and its limits
     derivation.check_n(n)
     document = derivation.build(n)  # 2. the chains of SymPy equations
-    equations = prove(document)  # 3. every link proven, or StepNotProven names it
-    post = render(document, equations, derivation.template, date=date)  # 4. printed
-    return Generated(
-        post=seal_markdown(post),
-        certificate=seal_json(certificate(name, n, equations)),
-        equations=equations,
+    return Proven(name, n, document, prove(document))  # 3. every link proven, or StepNotProven
+
+
+def publish(
+    proven: Proven,
+    *,
+    date: datetime.date,
+    target: RenderTarget = TARGETS[DEFAULT_TARGET],
+    lang: str = "en",
+    notation: Notation | None = None,
+    katex_base: str | None = None,
+) -> Generated:
+    template = derivations.get(proven.name).template
+    post = render(  # 4. printed for one host, language and notation
+        proven.document,
+        proven.equations,
+        template,
+        target=target,
+        lang=lang,
+        notation=notation,
+        date=date,
+        katex_base=katex_base,
     )
+    return Generated(  # 5. sealed, so a later run knows its own unedited files
+        post=seal_text(post, target.comment),
+        certificate=seal_json(certificate(proven.name, proven.n, proven.equations)),
+        equations=proven.equations,
+    )
+
+
+def generate(name: str, n: int, *, date: datetime.date, **options) -> Generated:
+    """Prove and publish one post; ``options`` are those of :func:`publish`."""
+    return publish(prove_derivation(name, n), date=date, **options)

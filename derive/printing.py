@@ -66,9 +66,15 @@ class DerivePrinter(LatexPrinter):
         "mat_delim": "",
         "max_terms": MAX_TERMS,
         "max_matrix": MAX_MATRIX,
+        # Printed names by symbol, for notation presets: {Symbol("z"): "o", Symbol("p"): "\\hat{y}"}.
+        "names": {},
     }
 
     # -- atoms --------------------------------------------------------------------------
+
+    def _print_Symbol(self, expr: Symbol, style: str = "plain") -> str:
+        renamed = self._settings["names"].get(expr)
+        return renamed if renamed is not None else super()._print_Symbol(expr, style)
 
     def _print_Dots(self, expr: Dots) -> str:
         return f"\\{expr.kind}"
@@ -237,3 +243,9 @@ def _needs_dot(factors: list[Basic]) -> bool:
 def latex(expr: Basic, **settings) -> str:
     """Print ``expr`` the way derive prints every equation."""
     return DerivePrinter(settings).doprint(expr)
+
+
+def relation(lhs: str, rhs: str, *, continued: bool, aligned: bool = False) -> str:
+    """``lhs = rhs``, or ``= rhs`` for a later step of a chain; ``&=`` for an align row."""
+    equals = "&=" if aligned else "="
+    return f"{equals} {rhs}" if continued else f"{lhs} {equals} {rhs}"

@@ -1,22 +1,45 @@
-"""Shared fixtures: the softmax-ce document and its proven equations, built once."""
+"""Shared fixtures: the softmax-ce derivation proven once, and its posts for every target."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import pytest
 
-from derive.derivations import get
-from derive.document import prove
+from derive.notation import Notation
+from derive.pipeline import Proven, prove_derivation, publish
+from derive.targets import TARGETS
 
 GOLDEN_DATE = datetime.date(2026, 11, 21)
 
 
 @pytest.fixture(scope="session")
-def document():
-    return get("softmax-ce").build(3)
+def softmax_ce() -> Proven:
+    return prove_derivation("softmax-ce", 3)
 
 
 @pytest.fixture(scope="session")
-def proven(document):
-    return prove(document)
+def document(softmax_ce):
+    return softmax_ce.document
+
+
+@pytest.fixture(scope="session")
+def proven(softmax_ce):
+    return softmax_ce.equations
+
+
+@pytest.fixture(scope="session")
+def post(softmax_ce) -> Callable[..., str]:
+    """``post("quarto", "ko")``: the sealed softmax-ce post, rendered once per combination."""
+    cache: dict[tuple, str] = {}
+
+    def render(target: str = "hugo", lang: str = "en", notation: Notation | None = None, **options) -> str:
+        key = (target, lang, notation, tuple(sorted(options.items())))
+        if key not in cache:
+            cache[key] = publish(
+                softmax_ce, date=GOLDEN_DATE, target=TARGETS[target], lang=lang, notation=notation, **options
+            ).post
+        return cache[key]
+
+    return render

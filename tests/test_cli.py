@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import click
 import pytest
@@ -168,3 +169,56 @@ def test_a_bad_source_date_epoch_is_an_error(tmp_path):
 def test_source_date_epoch_sets_the_default_date():
     result = run("softmax-ce", "--n", "2", "-o", "-", env={"SOURCE_DATE_EPOCH": "1767225600"})
     assert "date: 2026-01-01" in result.stdout
+
+
+def test_target_language_and_notation_choose_the_file_and_its_letters(tmp_path):
+    with CliRunner().isolated_filesystem(temp_dir=tmp_path):
+        result = run(
+            "softmax-ce", "--target", "quarto", "--lang", "zh", "--notation", "o-yhat-y", "--labels", "t"
+        )
+        assert result.exit_code == 0, result.output
+        assert "wrote output/softmax-ce-n3.zh.qmd" in result.output
+        post = Path("output/softmax-ce-n3.zh.qmd").read_text(encoding="utf-8")
+        assert "\\frac{\\partial L}{\\partial o_i} = \\hat{y}_i - t_i" in post and "lang: zh" in post
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--target", "gitlab"], "'gitlab' is not one of"),
+        (["--lang", "fr"], "'fr' is not one of"),
+        (["--notation", "x-y-z"], "'x-y-z' is not one of"),
+        (["--probs", "y"], "--probs and --labels are both 'y'"),
+        (["--logits", "12"], "not a letter"),
+        (["--pdf"], "--pdf needs --target latex"),
+        (
+            ["--target", "latex", "--pdf", "-o", "-"],
+            "--pdf needs --target latex and the .tex written to a file",
+        ),
+        (["--katex-base", "https://example.org/katex"], "--katex-base only applies to --target html"),
+    ],
+)
+def test_bad_rendering_options(tmp_path, args, fragment):
+    assert_one_line_error(run("softmax-ce", "-o", str(tmp_path / "post.md"), *args), fragment)
+    assert not (tmp_path / "post.md").exists()
+
+
+def test_pdf_without_a_tex_engine_says_how_to_get_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdflatex on this PATH
+    result = run("softmax-ce", "--target", "latex", "--pdf", "-o", str(tmp_path / "post.tex"))
+    assert_one_line_error(result, "--pdf needs pdflatex (TeX Live)", "apt-get install")
+    assert not (tmp_path / "post.tex").exists(), "nothing is written when the PDF cannot be made"
+
+
+def test_pdf_is_written_beside_the_tex_and_regenerated(tmp_path):
+    from renderers import require
+
+    require("pdflatex")
+    tex = tmp_path / "post.tex"
+    for _ in range(2):
+        result = run("softmax-ce", "--target", "latex", "--pdf", "-o", str(tex), "--date", "2026-01-02")
+        assert result.exit_code == 0, result.output
+    pdf = tex.with_suffix(".pdf")
+    assert pdf.read_bytes().startswith(b"%PDF") and f"{tex}, {pdf}" in result.output
+    pdf.write_bytes(pdf.read_bytes() + b"edited")
+    assert_one_line_error(run("softmax-ce", "--target", "latex", "--pdf", "-o", str(tex)), "was edited")

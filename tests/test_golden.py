@@ -1,4 +1,4 @@
-"""The committed example is what derive writes today, byte for byte, and has the right shape."""
+"""The committed examples are what derive writes today, byte for byte, and have the right shape."""
 
 from __future__ import annotations
 
@@ -6,27 +6,36 @@ import datetime
 import re
 from pathlib import Path
 
+import pytest
+from conftest import GOLDEN_DATE
+
+from derive.i18n import LANGUAGES
 from derive.pipeline import generate
 from derive.render import template_dir
+from derive.targets import TARGETS, default_path
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "output" / "softmax-ce-n3.md"
+EXAMPLES = [(target, lang) for target in TARGETS for lang in LANGUAGES]
 
 
-def _date_of(post: str) -> datetime.date:
-    return datetime.date.fromisoformat(re.search(r"^date: (\S+)$", post, re.MULTILINE).group(1))
+@pytest.mark.parametrize(("target", "lang"), EXAMPLES)
+def test_committed_example_is_current(post, target, lang):
+    path = ROOT / default_path("softmax-ce", 3, TARGETS[target], lang)
+    command = f"derive softmax-ce --n 3 --target {target} --lang {lang} --date {GOLDEN_DATE}"
+    assert path.is_file(), f"{path.name} is missing: run `{command}`"
+    assert post(target, lang) == path.read_text(encoding="utf-8"), f"{path.name} is stale: run `{command}`"
 
 
-def test_committed_post_is_current():
-    committed = GOLDEN.read_text(encoding="utf-8")
-    fresh = generate("softmax-ce", 3, date=_date_of(committed)).post
-    assert fresh == committed, "output/ is stale: run `derive softmax-ce --n 3 --date <its date>`"
+def test_output_holds_only_current_examples():
+    expected = {default_path("softmax-ce", 3, TARGETS[t], lang).name for t, lang in EXAMPLES}
+    assert {p.name for p in (ROOT / "output").iterdir()} == expected
 
 
 def test_two_runs_are_byte_identical():
     date = datetime.date(2026, 1, 18)
-    first = generate("softmax-ce", 4, date=date)
-    second = generate("softmax-ce", 4, date=date)
+    first = generate("softmax-ce", 4, date=date, target=TARGETS["latex"], lang="ko")
+    second = generate("softmax-ce", 4, date=date, target=TARGETS["latex"], lang="ko")
     assert first.post == second.post and first.certificate == second.certificate
 
 
@@ -67,11 +76,21 @@ def test_the_post_contains_every_part():
         assert key in front
 
 
+#: What a layout may type: the delimiters and environments around an equation, never its content.
+_LAYOUT_MARKUP = {
+    "markdown.j2": ("$",),
+    "html.html.j2": ("$",),
+    "latex.tex.j2": (),
+}
+
+
 def test_templates_hold_no_hand_typed_math():
     for template in template_dir().glob("*.j2"):
         text = template.read_text(encoding="utf-8")
-        prose = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", text, flags=re.DOTALL)
-        for marker in ("$", "\\frac", "\\sum", "\\partial", "_{", "^{"):
-            if marker == "$" and template.name == "_markdown.j2":
-                continue  # the $$ delimiters are the layout of a display equation
+        prose = re.sub(
+            r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}|\\VAR\{.*?\}|\\BLOCK\{.*?\}", "", text, flags=re.DOTALL
+        )
+        for marker in ("$", "\\frac", "\\sum", "\\partial", "\\delta", "_{", "^{", "\\log"):
+            if marker in _LAYOUT_MARKUP.get(template.name, ()):
+                continue
             assert marker not in prose, f"{template.name} types {marker!r} by hand"

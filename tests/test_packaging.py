@@ -40,6 +40,8 @@ def test_wheel_contains_every_template_and_no_bare_cli_module(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for template in (ROOT / "templates").iterdir():
         assert f"derive/templates/{template.name}" in names
+    for catalogue in (ROOT / "derive" / "locale").glob("*/LC_MESSAGES/*.po"):
+        assert catalogue.relative_to(ROOT).as_posix() in names
     assert "derive/cli.py" in names
     assert not {
         name for name in names if name in ("cli.py", "cli/__init__.py") or name.startswith("templates/")
@@ -77,7 +79,7 @@ def test_installed_derive_runs_outside_the_repository(wheel, tmp_path):
     )
     assert where.stdout.startswith(str(site))
     result = subprocess.run(
-        [str(site / "bin" / "derive"), "softmax-ce", "--n", "2", "--date", "2026-01-02"],
+        [str(site / "bin" / "derive"), "softmax-ce", "--n", "2", "--date", "2026-01-02", "--lang", "ko"],
         cwd=elsewhere,
         env=env,
         capture_output=True,
@@ -85,4 +87,5 @@ def test_installed_derive_runs_outside_the_repository(wheel, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "all proven" in result.stdout
-    assert (elsewhere / "output" / "softmax-ce-n2.md").read_text().startswith("---\ntitle:")
+    post = (elsewhere / "output" / "softmax-ce-n2.ko.md").read_text(encoding="utf-8")
+    assert post.startswith("---\ntitle: 소프트맥스"), "templates and catalogues are found when installed"

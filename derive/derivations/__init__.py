@@ -59,7 +59,7 @@ def _register_builtins() -> None:
         Derivation(
             name="softmax-ce",
             summary="softmax + cross-entropy: ∂L/∂z_i = p_i − y_i, with a worked example for N classes",
-            template="softmax-ce.md.j2",
+            template="softmax-ce.j2",
             build=softmax_ce.build,
         )
     )

@@ -95,11 +95,8 @@ def build(n: int) -> Document:
     example_labels = Eq(_sum(*(y[a] for a in range(1, n + 1))), 1)
     return Document(
         derivation="softmax-ce",
-        title="The gradient of softmax cross-entropy, step by step",
-        description="Every step of ∂L/∂z_i = p_i − y_i, proven by SymPy",
         chains=chains,
-        categories=("Machine Learning",),
-        tags=("softmax", "cross-entropy", "backpropagation", "derivation"),
+        roles={"logits": z.label, "probs": p.label, "labels": y.label, "classes": N},
         math={
             "L": L,
             "N": N,
