@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime
 import difflib
 import os
+import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +21,7 @@ from derive.derivations import Derivation
 from derive.errors import DeriveError, InvalidParameter
 from derive.i18n import LANGUAGES
 from derive.notation import DEFAULT_PRESET, PRESETS, letter
-from derive.output import OutputFile, check_targets, write_all
+from derive.output import OutputFile, check_outputs, write_all
 from derive.pdf import compile_pdf, engine_for
 from derive.pipeline import generate
 from derive.targets import DEFAULT_TARGET, TARGETS, default_path
@@ -94,6 +96,15 @@ def _a_file(ctx: click.Context, param: click.Parameter, value: str | None) -> st
     if value == "-":
         raise click.BadParameter("must be a file path (only the post can go to stdout)", ctx, param)
     return _not_empty(ctx, param, value)
+
+
+def _katex_base(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # The value lands in src/href attributes: a URL of the web, or a path relative to the page.
+    if value is not None and not re.fullmatch(r"(https?://[^\s\"'<>]+|[\w.][\w./-]*)", value):
+        raise click.BadParameter(
+            "must be an http(s) URL or a relative path to KaTeX's dist/ folder", ctx, param
+        )
+    return value
 
 
 def _letter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -172,12 +183,12 @@ def _derivation_command(derivation: Derivation) -> click.Command:
     @click.option(
         "--katex-base",
         metavar="URL",
-        callback=_not_empty,
+        callback=_katex_base,
         help="With --target html: load KaTeX from this URL (a copy of its dist/) instead of the CDN.",
     )
     @click.option("--force", is_flag=True, help="Overwrite files derive did not write, or that were edited.")
     def command(
-        n: int, target: str, lang: str, output: str | None, date: datetime.datetime | None, **options
+        n: int, target: str, lang: str, output: str | None, date: datetime.datetime | None, **options: Any
     ) -> None:
         render_target = TARGETS[target]
         notation = PRESETS[options["notation"]].overridden(
@@ -198,11 +209,12 @@ def _derivation_command(derivation: Derivation) -> click.Command:
             files.append(OutputFile(post.path.with_suffix(".pdf"), create_parent=post.create_parent))
         if options["certificate"]:
             files.append(OutputFile(Path(options["certificate"])))
-        check_targets(files, force=options["force"])
+        check_outputs(files, force=options["force"])
+        day = date.date() if date else _today()
         generated = generate(
             derivation.name,
             n,
-            date=date.date() if date else _today(),
+            date=day,
             target=render_target,
             lang=lang,
             notation=notation,
@@ -210,13 +222,14 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         )
         contents: list[str | bytes] = [] if to_stdout else [generated.post]
         if options["pdf"]:
-            contents.append(compile_pdf(generated.post, lang, jobname=post.path.stem))
+            contents.append(compile_pdf(generated.post, lang, date=day))
         if options["certificate"]:
             contents.append(generated.certificate)
         write_all(list(zip(files, contents, strict=True)), force=options["force"])
         if to_stdout:
             click.echo(generated.post, nl=False)
-        where = "stdout" if to_stdout else ", ".join(str(f.path) for f in files[: 1 + options["pdf"]])
+        documents = files[:2] if options["pdf"] else files[:1]  # the post, and its PDF; not the certificate
+        where = "stdout" if to_stdout else ", ".join(str(f.path) for f in documents)
         click.echo(f"wrote {where}: {generated.summary()}", err=to_stdout)
 
     return command

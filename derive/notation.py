@@ -64,16 +64,15 @@ class Notation:
     def names(self, symbols: Mapping[str, Symbol], reserved: set[str]) -> dict[Symbol, str]:
         """The printer's renaming for a derivation whose roles are played by ``symbols``.
 
-        ``reserved`` are the names of the derivation's other symbols (L, S, indices …): a
-        notation that prints two different things the same way would make the post ambiguous.
+        ``reserved`` are the names the post prints for everything else (L, S, indices, e, f …):
+        a notation that prints two different things the same way would make the post ambiguous.
         """
         chosen = {role: getattr(self, role) for role in ROLES if role in symbols}
-        others = reserved - {str(symbol) for symbol in symbols.values()}
         seen: dict[str, str] = {}
         for role, printed in chosen.items():
             if printed in seen:
                 raise InvalidParameter(f"--{seen[printed]} and --{role} are both '{printed}'")
-            if printed in others:
+            if printed in reserved:
                 raise InvalidParameter(f"--{role} '{printed}' is already used for another symbol")
             seen[printed] = role
         return {symbols[role]: printed for role, printed in chosen.items() if printed != str(symbols[role])}

@@ -76,7 +76,7 @@ def _owned(path: Path) -> bool:
         data = path.read_bytes()
     except OSError:
         return False
-    if path.suffix == ".pdf":
+    if data.startswith(b"%PDF-"):
         return written_by_derive_pdf(data)
     try:
         return written_by_derive(data.decode("utf-8"))
@@ -99,18 +99,25 @@ def _check_directory(directory: Path, path: Path) -> None:
         raise OutputRefused(f"cannot write {path}: directory {directory} is read-only")
 
 
-def check_targets(targets: list[OutputFile], *, force: bool) -> None:
-    """Refuse, before anything is written, every target derive must not or cannot write."""
-    resolved = [t.path.resolve() for t in targets]
-    if len(set(resolved)) < len(resolved):
-        raise OutputRefused(f"the post and the certificate would both be written to {targets[-1].path}")
-    for target in targets:
-        _check_target(target, force=force)
+def check_outputs(outputs: list[OutputFile], *, force: bool) -> None:
+    """Refuse, before anything is written, every file derive must not or cannot write."""
+    seen: dict[Path, Path] = {}
+    for output in outputs:
+        try:
+            resolved = output.path.resolve()
+            if resolved in seen:
+                raise OutputRefused(
+                    f"{seen[resolved]} and {output.path} are the same file; give each its own path"
+                )
+            seen[resolved] = output.path
+            _check_output(output, force=force)
+        except OSError as error:  # a name too long for the file system, a loop of links …
+            raise OutputRefused(f"cannot write {output.path}: {error.strerror or error}") from None
 
 
-def _check_target(target: OutputFile, *, force: bool) -> None:
-    path, parent = target.path, target.path.parent
-    if target.create_parent and not parent.exists():
+def _check_output(output: OutputFile, *, force: bool) -> None:
+    path, parent = output.path, output.path.parent
+    if output.create_parent and not parent.exists():
         if not parent.parent.is_dir():
             raise OutputRefused(f"cannot write {path}: directory {parent.parent} does not exist")
         _check_directory(parent.parent, path)
@@ -129,17 +136,17 @@ def _check_target(target: OutputFile, *, force: bool) -> None:
 
 def write_all(contents: list[tuple[OutputFile, str | bytes]], *, force: bool) -> None:
     """Write every file or none: all are checked and staged before the first is replaced."""
-    check_targets([target for target, _ in contents], force=force)
+    check_outputs([output for output, _ in contents], force=force)
     staged: list[tuple[str, Path]] = []
     try:
-        for target, content in contents:
-            if target.create_parent:
-                target.path.parent.mkdir(exist_ok=True)
-            staged.append((_stage(target.path, content), target.path))
+        for output, content in contents:
+            if output.create_parent:
+                output.path.parent.mkdir(exist_ok=True)
+            staged.append((_stage(output.path, content), output.path))
     except OSError as error:
         for temporary, _ in staged:
             Path(temporary).unlink(missing_ok=True)
-        raise OutputRefused(f"cannot write {target.path}: {error.strerror or error}") from error
+        raise OutputRefused(f"cannot write {output.path}: {error.strerror or error}") from error
     for temporary, path in staged:
         os.replace(temporary, path)
 

@@ -8,6 +8,8 @@ derive writes is always complete.
 
 from __future__ import annotations
 
+import datetime
+import os
 import re
 import shutil
 import subprocess
@@ -47,17 +49,29 @@ def engine_for(lang: str) -> str:
     return path
 
 
-def compile_pdf(tex: str, lang: str, *, jobname: str = "post") -> bytes:
-    """The sealed PDF of ``tex``, compiled twice with the engine for ``lang``."""
+def compile_pdf(tex: str, lang: str, *, date: datetime.date) -> bytes:
+    """The sealed PDF of ``tex``, compiled twice with the engine for ``lang``.
+
+    The engines stamp the PDF with the time of the run unless told otherwise; pinning that
+    to the post's ``date`` makes the same command give the same bytes.
+    """
     engine = engine_for(lang)
+    midnight = datetime.datetime.combine(date, datetime.time(), datetime.timezone.utc)
+    environment = {
+        **os.environ,
+        "SOURCE_DATE_EPOCH": str(int(midnight.timestamp())),
+        "FORCE_SOURCE_DATE": "1",
+    }
     with tempfile.TemporaryDirectory(prefix="derive-tex-") as scratch:
-        source = Path(scratch) / f"{jobname}.tex"
+        # A fixed name: the user's file name may hold characters TeX reads as commands.
+        source = Path(scratch) / "post.tex"
         source.write_text(tex, encoding="utf-8")
         for _ in range(2):
             try:
                 run = subprocess.run(
                     [engine, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],
                     cwd=scratch,
+                    env=environment,
                     capture_output=True,
                     timeout=_TIMEOUT_SECONDS,
                     check=False,

@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sympy import Basic, Symbol
+from sympy.core.function import AppliedUndef
 
 from derive import __version__
 from derive.document import Document, ProvenEquation
@@ -138,7 +139,10 @@ class _KaTeX:
         self.host = self.base.split("/")[2] if "://" in self.base else self.base
 
     def integrity(self, name: str) -> str:
-        # The hashes are those of the pinned release: valid for any host serving its files.
+        # Subresource integrity for the CDN only: a copy opened from file:// cannot pass the
+        # CORS check that integrity needs, and a copy the user hosts is theirs to trust.
+        if self.base != KATEX_CDN:
+            return ""
         return f' integrity="{KATEX_INTEGRITY[name]}" crossorigin="anonymous"'
 
 
@@ -154,7 +158,7 @@ def render(
     katex_base: str | None = None,
 ) -> str:
     """The post: ``template`` filled with the proven ``equations``, laid out for ``target``."""
-    names = (notation or Notation()).names(document.roles, _names_in_use(document, equations))
+    names = (notation or Notation()).names(document.roles, _other_names(document, equations))
 
     def printed(expr: Basic) -> str:
         return latex(expr, names=names)
@@ -219,7 +223,10 @@ def _shown(equation: ProvenEquation, printed: Callable[[Basic], str]) -> ShownEq
     )
 
 
-def _names_in_use(document: Document, equations: Iterable[ProvenEquation]) -> set[str]:
-    """Every name the post prints, so a notation cannot print two things alike."""
+def _other_names(document: Document, equations: Iterable[ProvenEquation]) -> set[str]:
+    """Every name the post prints besides the renamed roles: a notation must not reuse one."""
     exprs = [e for eq in equations for e in (eq.lhs, eq.rhs)] + list(document.math.values())
-    return {"e"} | {str(s) for expr in exprs for s in expr.atoms(Symbol)}
+    roles = set(document.roles.values())
+    symbols = {str(s) for expr in exprs for s in expr.atoms(Symbol) if s not in roles}
+    functions = {str(f.func) for expr in exprs for f in expr.atoms(AppliedUndef)}
+    return {"e"} | symbols | functions

@@ -6,11 +6,8 @@ into that host's Markdown, a LaTeX article or an HTML page, and the file it goes
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
-
-from derive.errors import InvalidParameter
 
 
 @dataclass(frozen=True)
@@ -61,15 +58,6 @@ CJK_FONTS = {
     }
     for lang, region in (("ko", "KR"), ("zh", "SC"))
 }
-
-
-def get_target(name: str) -> RenderTarget:
-    try:
-        return TARGETS[name]
-    except KeyError:
-        close = difflib.get_close_matches(name, TARGETS, n=1)
-        hint = f"did you mean '{close[0]}'?" if close else f"known: {', '.join(TARGETS)}"
-        raise InvalidParameter(f"no target named '{name}'; {hint}") from None
 
 
 def default_path(derivation: str, n: int, target: RenderTarget, lang: str) -> Path:

@@ -338,11 +338,18 @@ def compile_latex(tex: str, engine: str, workdir: Path) -> CompiledPdf:
     if problems:
         raise AssertionError(f"{engine} log reports problems:\n" + "\n".join(problems[:20]))
     pdf = workdir / "document.pdf"
+    pages, text = pdf_pages_and_text(pdf)
+    return CompiledPdf(pdf=pdf, pages=pages, text=text, log=log)
+
+
+def pdf_pages_and_text(pdf: Path) -> tuple[int, str]:
+    """The page count (pdfinfo) and the text (pdftotext -layout) of a PDF, as a reader sees it."""
+    require("pdfinfo")
+    require("pdftotext")
     info = _checked(["pdfinfo", str(pdf)]).stdout
     pages = re.search(r"^Pages:\s+(\d+)$", info, re.MULTILINE)
     assert pages is not None, f"pdfinfo gave no page count:\n{info}"
-    text = _checked(["pdftotext", "-layout", str(pdf), "-"]).stdout
-    return CompiledPdf(pdf=pdf, pages=int(pages.group(1)), text=text, log=log)
+    return int(pages.group(1)), _checked(["pdftotext", "-layout", str(pdf), "-"]).stdout
 
 
 # --- Chromium -----------------------------------------------------------------------------------
@@ -373,7 +380,6 @@ def _chromium(arguments: list[str]) -> subprocess.CompletedProcess[str]:
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--allow-file-access-from-files",
             f"--user-data-dir={profile}",
         ]
         return _checked([chromium, *flags, *arguments])

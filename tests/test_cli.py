@@ -149,7 +149,7 @@ def test_special_files_are_never_written_even_with_force(tmp_path):
 
 def test_post_and_certificate_cannot_share_a_path(tmp_path):
     same = tmp_path / "same.md"
-    assert_one_line_error(run("softmax-ce", "-o", str(same), "--certificate", str(same)), "both")
+    assert_one_line_error(run("softmax-ce", "-o", str(same), "--certificate", str(same)), "are the same file")
     assert not same.exists()
 
 
@@ -169,6 +169,16 @@ def test_a_bad_source_date_epoch_is_an_error(tmp_path):
 def test_source_date_epoch_sets_the_default_date():
     result = run("softmax-ce", "--n", "2", "-o", "-", env={"SOURCE_DATE_EPOCH": "1767225600"})
     assert "date: 2026-01-01" in result.stdout
+
+
+def test_the_certificate_does_not_depend_on_the_notation(tmp_path):
+    certificates = []
+    for notation in ("z-p-y", "a-s-t"):
+        certificate = tmp_path / f"{notation}.json"
+        result = run("softmax-ce", "--notation", notation, "-o", "-", "--certificate", str(certificate))
+        assert result.exit_code == 0, result.output
+        certificates.append(certificate.read_bytes())
+    assert certificates[0] == certificates[1]
 
 
 def test_target_language_and_notation_choose_the_file_and_its_letters(tmp_path):
@@ -210,15 +220,18 @@ def test_pdf_without_a_tex_engine_says_how_to_get_one(tmp_path, monkeypatch):
     assert not (tmp_path / "post.tex").exists(), "nothing is written when the PDF cannot be made"
 
 
-def test_pdf_is_written_beside_the_tex_and_regenerated(tmp_path):
+def test_pdf_is_written_beside_the_tex_and_regenerated_byte_for_byte(tmp_path):
     from renderers import require
 
     require("pdflatex")
-    tex = tmp_path / "post.tex"
+    tex = tmp_path / "a#b%c.tex"  # TeX would read these characters in a job name
+    pdf = tex.with_suffix(".pdf")
+    runs = []
     for _ in range(2):
         result = run("softmax-ce", "--target", "latex", "--pdf", "-o", str(tex), "--date", "2026-01-02")
         assert result.exit_code == 0, result.output
-    pdf = tex.with_suffix(".pdf")
-    assert pdf.read_bytes().startswith(b"%PDF") and f"{tex}, {pdf}" in result.output
+        runs.append(pdf.read_bytes())
+    assert runs[0].startswith(b"%PDF") and f"{tex}, {pdf}" in result.output
+    assert runs[0] == runs[1], "the same command gives the same PDF"
     pdf.write_bytes(pdf.read_bytes() + b"edited")
     assert_one_line_error(run("softmax-ce", "--target", "latex", "--pdf", "-o", str(tex)), "was edited")

@@ -44,13 +44,12 @@ def test_every_message_has_a_translation(lang):
         )
 
 
-@pytest.mark.parametrize("lang", TRANSLATED)
-def test_translations_are_safe_in_every_format(lang):
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_prose_is_safe_in_every_format(lang):
     # Prose is not escaped on its way into Markdown, LaTeX or HTML, so it must not need to be.
-    for message in _catalogue(lang):
-        if message.id:
-            text = _PLACEHOLDER.sub("", message.string)
-            assert not re.search(r"[\\{}$%&#_^~<>|*`]", text), f"{lang}: {message.string!r}"
+    texts = _template_messages() if lang == "en" else [m.string for m in _catalogue(lang) if m.id]
+    for text in texts:
+        assert not re.search(r"[\\{}$%&#_^~<>|*`]", _PLACEHOLDER.sub("", text)), f"{lang}: {text!r}"
 
 
 def _prose(target: str, post: str) -> str:
