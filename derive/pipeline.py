@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 from derive import derivations
 from derive.certificate import certificate
@@ -27,6 +29,11 @@ class Proven:
     n: int
     document: Document
     equations: tuple[ProvenEquation, ...]
+
+    @cached_property
+    def certificate(self) -> str:
+        """The sealed JSON record of every proof: the same for every post of this derivation."""
+        return seal_json(certificate(self.name, self.n, self.equations))
 
 
 @dataclass(frozen=True)
@@ -75,11 +82,11 @@ def publish(
     )
     return Generated(  # 5. sealed, so a later run knows its own unedited files
         post=seal_text(post, target.comment),
-        certificate=seal_json(certificate(proven.name, proven.n, proven.equations)),
+        certificate=proven.certificate,
         equations=proven.equations,
     )
 
 
-def generate(name: str, n: int, *, date: datetime.date, **options) -> Generated:
+def generate(name: str, n: int, *, date: datetime.date, **options: Any) -> Generated:
     """Prove and publish one post; ``options`` are those of :func:`publish`."""
     return publish(prove_derivation(name, n), date=date, **options)

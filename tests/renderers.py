@@ -11,6 +11,7 @@ so CI can never go green by skipping the renderers.
 
 from __future__ import annotations
 
+import datetime
 import html
 import importlib
 import json
@@ -26,6 +27,8 @@ from types import ModuleType
 from typing import Any, NoReturn
 
 import pytest
+
+from derive.pdf import ENGINES, PdfFailed, compile_pdf
 
 REPO = Path(__file__).resolve().parent.parent
 KATEX_DIR = REPO / "node_modules" / "katex"
@@ -78,13 +81,6 @@ _ARITHMATEX_MATH = re.compile(
 )
 _QUARTO_LABEL = re.compile(r"\{#(eq-[^\s}]+)\}")
 
-_LATEX_PROBLEMS = (
-    "LaTeX Warning: Reference",
-    "undefined references",
-    "There were undefined references",
-    "Missing character",
-)
-
 
 @dataclass(frozen=True)
 class RenderedMath:
@@ -100,7 +96,6 @@ class CompiledPdf:
     pdf: Path
     pages: int
     text: str
-    log: str
 
 
 # --- availability -----------------------------------------------------------------------------
@@ -319,27 +314,18 @@ def katex_version() -> str:
 # --- LaTeX --------------------------------------------------------------------------------------
 
 
-def compile_latex(tex: str, engine: str, workdir: Path) -> CompiledPdf:
-    """Compile `tex` with `engine` (pdflatex, xelatex, …) twice, so ``\\eqref`` resolves, and fail
-    on anything a reader would see as broken: errors, ``??`` references, or glyphs a font lacks."""
-    executable = require(engine)
-    require("pdfinfo")
-    require("pdftotext")
+def compile_latex(tex: str, lang: str, workdir: Path) -> CompiledPdf:
+    """Compile `tex` the way ``derive --pdf`` does (:func:`derive.pdf.compile_pdf`: the engine for
+    `lang`, twice, failing on errors, ``??`` references or glyphs a font lacks), then read the PDF."""
+    require(ENGINES[lang])
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "document.tex").write_text(tex, encoding="utf-8")
-    log_path = workdir / "document.log"
-    command = [executable, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", "document.tex"]
-    for _ in range(2):
-        result = _run(command, cwd=workdir)
-        log = log_path.read_text(encoding="utf-8", errors="replace") if log_path.is_file() else ""
-        if result.returncode != 0:
-            raise AssertionError(f"{engine} exited {result.returncode}:\n{_tail(log or result.stdout)}")
-    problems = [line for line in log.splitlines() if any(problem in line for problem in _LATEX_PROBLEMS)]
-    if problems:
-        raise AssertionError(f"{engine} log reports problems:\n" + "\n".join(problems[:20]))
     pdf = workdir / "document.pdf"
+    try:
+        pdf.write_bytes(compile_pdf(tex, lang, date=datetime.date(2026, 1, 1)))
+    except PdfFailed as error:
+        raise AssertionError(str(error)) from error
     pages, text = pdf_pages_and_text(pdf)
-    return CompiledPdf(pdf=pdf, pages=pages, text=text, log=log)
+    return CompiledPdf(pdf=pdf, pages=pages, text=text)
 
 
 def pdf_pages_and_text(pdf: Path) -> tuple[int, str]:

@@ -17,25 +17,22 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN_DATE
 from renderers import (
     KATEX_DIR,
     REPO,
     arithmatex_math,
     chromium_page,
+    compile_latex,
     github_math,
     hugo_math,
     katex_errors,
     katex_version,
     kramdown_math,
     pandoc_math,
-    pdf_pages_and_text,
-    require,
 )
 
 from derive.i18n import LANGUAGES, translations
 from derive.notation import PRESETS
-from derive.pdf import ENGINES, compile_pdf
 from derive.printing import latex, relation
 from derive.targets import KATEX_INTEGRITY, KATEX_VERSION, TARGETS
 
@@ -137,15 +134,12 @@ def test_pandoc_keeps_quartos_math_and_labels(post, proven, lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_latex_article_compiles(post, lang, tmp_path):
-    require(ENGINES[lang])
-    pdf = tmp_path / "post.pdf"
-    pdf.write_bytes(compile_pdf(post("latex", lang), lang, date=GOLDEN_DATE))  # what --pdf runs
-    pages, text = pdf_pages_and_text(pdf)
-    assert pages >= 3
-    numbers = [int(n) for n in re.findall(r"\((\d+)\)\s*$", text, re.MULTILINE)]
+    compiled = compile_latex(post("latex", lang), lang, tmp_path)  # what --pdf runs
+    assert compiled.pages >= 3
+    numbers = [int(n) for n in re.findall(r"\((\d+)\)\s*$", compiled.text, re.MULTILINE)]
     assert sorted(set(numbers)) == list(range(1, 56)), "every numbered equation is in the PDF"
     title = translations(lang).gettext("The gradient of softmax cross-entropy, step by step")
-    assert " ".join(title.split()[:2]) in " ".join(text.split())
+    assert " ".join(title.split()[:2]) in " ".join(compiled.text.split())
 
 
 def _page_with_local_katex(post, directory: Path) -> Path:

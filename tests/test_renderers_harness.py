@@ -79,14 +79,14 @@ The softmax gradient is \eqref{eq:grad}.
 
 
 def test_pdflatex_compiles_with_resolved_reference(tmp_path: Path) -> None:
-    pdf = compile_latex(PDFLATEX_DOC % DISPLAY[0], "pdflatex", tmp_path)
+    pdf = compile_latex(PDFLATEX_DOC % DISPLAY[0], "en", tmp_path)
     assert pdf.pages == 1
     assert "The softmax gradient is (1)." in pdf.text
 
 
 def test_unresolved_reference_fails(tmp_path: Path) -> None:
     with pytest.raises(AssertionError, match="Reference"):
-        compile_latex(PDFLATEX_DOC.replace(r"\label{eq:grad}", "") % "x", "pdflatex", tmp_path)
+        compile_latex(PDFLATEX_DOC.replace(r"\label{eq:grad}", "") % "x", "en", tmp_path)
 
 
 # xeCJK drops spaces between CJK characters (right for Chinese, wrong for Korean word spacing),
@@ -105,7 +105,7 @@ XELATEX_DOC = r"""\documentclass{article}
 
 
 def test_xelatex_typesets_korean_and_chinese(tmp_path: Path) -> None:
-    pdf = compile_latex(XELATEX_DOC, "xelatex", tmp_path)
+    pdf = compile_latex(XELATEX_DOC, "ko", tmp_path)
     assert pdf.pages == 1
     assert "한국어 문장" in pdf.text
     assert "中文句子" in pdf.text
@@ -115,7 +115,7 @@ def test_missing_glyph_fails(tmp_path: Path) -> None:
     # Latin Modern has no Hangul: without xeCJK the characters would silently vanish from the PDF.
     doc = "\\documentclass{article}\n\\begin{document}\n한국어\n\\end{document}\n"
     with pytest.raises(AssertionError, match="Missing character"):
-        compile_latex(doc, "xelatex", tmp_path)
+        compile_latex(doc, "ko", tmp_path)
 
 
 def test_chromium_renders_local_katex(tmp_path: Path) -> None:
