@@ -75,6 +75,34 @@ def list_derivations() -> None:
         click.echo(f"{derivation.name}\t{derivation.summary}")
 
 
+@cli.command("check")
+@click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A report for people, or JSON for tools.",
+)
+def check_posts(posts: tuple[Path, ...], output_format: str) -> None:
+    """Check the derivations in POSTS (Markdown, LaTeX or HTML files), step by step.
+
+    Each equation is reported ✓ proven (and how), ✗ wrong (with a counterexample) or ?
+    unchecked (with the reason). Exits 1 if any step is wrong.
+    """
+    from derive.check import as_json, as_text, check_file
+    from derive.check.report import dumps
+
+    reports = [(str(path), check_file(path)) for path in posts]
+    if output_format == "json":
+        click.echo(dumps([as_json(path, report) for path, report in reports]))
+    else:
+        click.echo("\n\n".join(as_text(path, report) for path, report in reports))
+    if any(report.wrong for _, report in reports):
+        sys.exit(1)
+
+
 def _today() -> datetime.date:
     # Reproducible builds pin the clock with SOURCE_DATE_EPOCH.
     epoch = os.environ.get("SOURCE_DATE_EPOCH")

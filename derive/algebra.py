@@ -316,6 +316,10 @@ def index_symbols(*exprs: Expr) -> list[Symbol]:
                 found |= {s for s in arg.free_symbols if s.is_integer}
         for s in expr.atoms(SumExcept):
             found |= {x for x in s.excluded.free_symbols if x.is_integer}
+            found |= {x for bound in s.bounds for x in bound.free_symbols if x.is_integer}
+        # A free integer bound (Σ_{j=1}^{n} with n also an index) is a parameter like an index.
+        for s in expr.atoms(Sum):
+            found |= {x for _, *bounds in s.limits for b in bounds for x in b.free_symbols if x.is_integer}
     free = set().union(*(_free_symbols(e) for e in exprs)) if exprs else set()
     return sorted(found & free, key=lambda s: s.name)
 

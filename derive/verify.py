@@ -181,6 +181,11 @@ class Verifier:
     exact_sizes: tuple[int, ...] = (2, 3, 4)
     numeric_points: int = 3
     seed: int = 2026
+    #: Accept a general statement that every concrete case proves (exactly, or numerically at
+    #: ``witness_points`` points when SymPy cannot decide zero); derive's own derivations
+    #: leave this off and need a symbolic proof.
+    by_instances: bool = False
+    witness_points: int = 20
 
     def prove(self, lhs: Expr, rhs: Expr, conditions: Sequence[Basic] = ()) -> Proof:
         try:
@@ -214,7 +219,10 @@ class Verifier:
     def _prove_scalar(self, lhs: Expr, rhs: Expr, conds: Conditions, confirm: bool = True) -> Proof:
         if not self._is_general(lhs, rhs):
             if not self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=False):
-                return self._refute(lhs, rhs, conds)
+                refuted = self._refute(lhs, rhs, conds)
+                if self.by_instances and refuted.method.startswith("numeric"):
+                    return Proof(True, refuted.method)
+                return refuted
             return self._confirm(lhs, rhs, conds, "exact") if confirm else Proof(True, "exact")
         if self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=True):
             method = "symbolic, for all N"
@@ -222,6 +230,8 @@ class Verifier:
         refuted = self._refute(lhs, rhs, conds)
         if refuted.counterexample is not None:
             return refuted
+        if self.by_instances and refuted.method.startswith(("exact", "numeric")):
+            return Proof(True, refuted.method)
         return Proof(
             False,
             "none",
@@ -293,14 +303,22 @@ class Verifier:
         )
 
     def _refute(self, lhs: Expr, rhs: Expr, conds: Conditions) -> Proof:
-        """Look for a concrete case that is not an identity, and a point that shows it."""
+        """Look for a concrete case that is not an identity, and a point that shows it.
+
+        When there is none, the method says how every case held: "exact" or "numeric".
+        """
+        cases, numeric = 0, 0
         for n, case in self._cases(lhs, rhs, conds, self.exact_sizes):
+            cases += 1
             context, concrete, (left, right) = self._instantiate(n, case, conds, lhs, rhs)
             if self._difference_vanishes(context, left, right, concrete, symbolic=False):
                 continue
-            witness = self._witness(context, n, case, left, right, concrete)
+            witness, evaluated = self._witness(context, n, case, left, right, concrete)
             if witness is not None:
                 return Proof(False, "none", "the two sides differ", witness)
+            if self.by_instances and evaluated == self.witness_points:
+                numeric += 1
+                continue
             where = _case_text(({"N": n} if n is not None else {}) | case)
             return Proof(
                 False,
@@ -308,7 +326,17 @@ class Verifier:
                 f"not an identity{' at ' + where if where else ''}, "
                 "though no numeric counterexample could be evaluated",
             )
-        return Proof(False, "none", "could not be proven")
+        if not cases:
+            return Proof(False, "none", "could not be proven: no case satisfies the conditions")
+        sizes = ", ".join(map(str, self.exact_sizes))
+        method = "numeric" if numeric else "exact"
+        detail = (
+            f"{numeric} of {cases} cases at {self.witness_points} random points, {NUMERIC_DIGITS} digits"
+            if numeric
+            else f"all {cases} cases"
+        )
+        where = f"N = {sizes} and every index case" if self._is_general(lhs, rhs) else "this case"
+        return Proof(False, f"{method} for {where} ({detail})", "could not be proven")
 
     def _numeric_values(self, context: Context, n, case, lhs, rhs, conds, rng) -> tuple | None:
         """Both sides at one random point, or None where they cannot be evaluated."""
@@ -320,26 +348,32 @@ class Verifier:
         labels = {atom.base.label for atom in indexed}
         plain = {s for side in sides for s in side.free_symbols if s.is_Symbol} - labels
         atoms = sorted(indexed | plain, key=str)
-        point = {atom: Rational(rng.randint(-20, 20), 10) for atom in atoms}
-        values = [side.xreplace(point).evalf(NUMERIC_DIGITS) for side in sides]
-        return point, values[0], values[1]
+        for _ in range(10):
+            point = {atom: Rational(rng.randint(-20, 20), 10) for atom in atoms}
+            values = [side.xreplace(point).evalf(NUMERIC_DIGITS) for side in sides]
+            # A point where a side is undefined (1/x at x = 0) says nothing: draw another.
+            if all(value.is_finite is not False and value.is_comparable is not False for value in values):
+                return point, values[0], values[1]
+        return None
 
-    def _witness(self, context, n, case, lhs, rhs, conds) -> Counterexample | None:
+    def _witness(self, context, n, case, lhs, rhs, conds) -> tuple[Counterexample | None, int]:
+        """A point where the sides differ, or None and how many points agreed."""
         rng = random.Random(self.seed)
-        for _ in range(20):
+        for tried in range(self.witness_points):
             evaluated = self._numeric_values(context, n, case, lhs, rhs, conds, rng)
             if evaluated is None:
-                return None
+                return None, tried
             point, left, right = evaluated
             if not _close(left, right):
-                return Counterexample(
+                counterexample = Counterexample(
                     size=n,
                     indices={str(s): v for s, v in case.items()},
                     values={str(atom): str(value) for atom, value in point.items()},
                     lhs=_number(left),
                     rhs=_number(right),
                 )
-        return None
+                return counterexample, tried
+        return None, self.witness_points
 
     def _confirm(self, lhs: Expr, rhs: Expr, conds: Conditions, method: str) -> Proof:
         """Second line of defence: the proven equation must also hold at random points."""

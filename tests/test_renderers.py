@@ -98,7 +98,7 @@ def test_katex_typesets_every_equation_of_every_combination(post):
                 text = post(target, lang, notation)
                 name = f"{target}/{lang}/{preset}"
                 displays = display_math(target, text)
-                assert len(displays) == (55 if target != "latex" else 15), name
+                assert len(displays) == (56 if target != "latex" else 16), name
                 equations += [(f"{name} display {n + 1}", tex) for n, tex in enumerate(displays)]
                 equations += [
                     (f"{name} inline {n + 1}", tex) for n, tex in enumerate(inline_math(target, text))
@@ -137,7 +137,7 @@ def test_latex_article_compiles(post, lang, tmp_path):
     compiled = compile_latex(post("latex", lang), lang, tmp_path)  # what --pdf runs
     assert compiled.pages >= 3
     numbers = [int(n) for n in re.findall(r"\((\d+)\)\s*$", compiled.text, re.MULTILINE)]
-    assert sorted(set(numbers)) == list(range(1, 56)), "every numbered equation is in the PDF"
+    assert sorted(set(numbers)) == list(range(1, 57)), "every numbered equation is in the PDF"
     title = translations(lang).gettext("The gradient of softmax cross-entropy, step by step")
     assert " ".join(title.split()[:2]) in " ".join(compiled.text.split())
 
@@ -151,7 +151,7 @@ def _page_with_local_katex(post, directory: Path) -> Path:
 
 def test_html_preview_renders_in_chromium(post, tmp_path):
     dom = chromium_page(_page_with_local_katex(post, tmp_path), tmp_path / "post.png")
-    assert dom.count('class="katex-display"') == 55
+    assert dom.count('class="katex-display"') == 56
     assert "katex-error" not in dom
     assert 'id="katex-missing"' not in dom, "the offline note is removed once KaTeX has rendered"
     assert (tmp_path / "post.png").stat().st_size > 10_000

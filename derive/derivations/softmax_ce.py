@@ -52,6 +52,8 @@ N = Symbol("N", integer=True, positive=True)
 i, j, k = symbols("i j k", integer=True, positive=True)
 z, p, y = IndexedBase("z"), IndexedBase("p"), IndexedBase("y")
 L, S = symbols("L S")
+#: The result every route proves, given Σ_k y_k = 1; ``derive check`` compares posts with it.
+RESULT = Eq(Derivative(L, z[i]), p[i] - y[i], evaluate=False)
 
 
 def _frac(numerator, denominator):
@@ -112,7 +114,7 @@ def build(n: int) -> Document:
             "j_eq_i": Eq(j, i, evaluate=False),
             "sum_y": sum_y,
             "example_sum_y": example_labels,
-            "result": Eq(Derivative(L, z[i]), p[i] - y[i], evaluate=False),
+            "result": RESULT,
             "quotient": _product(exp(z[i]), reciprocal(S)),
             "p_11": Derivative(p[1], z[1]),
             "p_12": Derivative(p[1], z[2]),
@@ -149,6 +151,7 @@ def _loss_derivative(verifier: Verifier) -> tuple[Chain, ...]:
 
 def _softmax_derivative(verifier: Verifier) -> tuple[Chain, ...]:
     sum_definition = Sum(exp(z[k]), (k, 1, N))
+    denominator = Chain("denominator", S, verifier).equals(sum_definition, "definition of S")
     sum_derivative = (
         Chain("sum-derivative", Derivative(S, z[i]), verifier)
         .then(Substitute(((S, sum_definition),), "definition of S"))
@@ -187,7 +190,7 @@ def _softmax_derivative(verifier: Verifier) -> tuple[Chain, ...]:
     combined = Chain("softmax-jacobian", Derivative(p[i], z[j]), verifier).equals(
         _product(p[i], _sum(KroneckerDelta(i, j), -p[j])), "both cases with the Kronecker delta"
     )
-    return sum_derivative, quotient_rule, same, different, combined
+    return denominator, sum_derivative, quotient_rule, same, different, combined
 
 
 def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:

@@ -1,0 +1,739 @@
+"""Judging a post: every statement proven (✓), refuted with a counterexample (✗) or left open (?).
+
+The post is read in order, as a reader would. Definitions (``p_i = …``, ``S = …``, ``L = …``)
+are learned as they come and used for every later step. A row that begins with ``=`` continues
+a chain; a link that fails is reported, and the chain goes on from the last expression that
+was right, so one slip is reported once, on its own line.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sympy import (
+    Basic,
+    Derivative,
+    Dummy,
+    Eq,
+    Expr,
+    Indexed,
+    IndexedBase,
+    Integer,
+    MatrixBase,
+    Mul,
+    Ne,
+    Sum,
+    Symbol,
+    log,
+)
+from sympy.core.function import AppliedUndef
+
+from derive.algebra import Context, Definition, index_symbols
+from derive.check.extract import Block, read_post
+from derive.check.layout import Piece, pieces
+from derive.check.reader import Cases, Notation, Statement, Unreadable, read_statement
+from derive.verify import Counterexample, Proof, Verifier
+
+STEP_SECONDS = 10
+_PROOFS: dict = {}
+RECENT_CHAINS = 8
+
+PROVEN, WRONG, UNCHECKED, DEFINITION, NOTE = "proven", "wrong", "unchecked", "definition", "note"
+MARKS = {PROVEN: "✓", WRONG: "✗", UNCHECKED: "?", DEFINITION: "≔", NOTE: "·"}
+
+_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t].*$|\\(?:sub)*section\*?\{.*$|<h[1-6][^>]*>.*?</h[1-6]>", re.M)
+_INDEX_RELATION = re.compile(r"(?<![A-Za-z\\])([a-z])\s*(=|\\neq\b|\\ne\b|≠|\\not\s*=)\s*([a-z])(?![A-Za-z])")
+_ONE_HOT = re.compile(
+    r"one[- ]?hot|원[- ]?핫|独热|one_hot|sum(?:s)? to (?:one|1)|합이 1|和为 ?1|其余为 ?0", re.I
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the checker says about one equation (or one link of a chain) of the post."""
+
+    line: int
+    label: str | None
+    source: str
+    verdict: str
+    detail: str
+    counterexample: Counterexample | None = None
+    end_line: int = 0  # for an equation that spans blocks, its last line
+
+    @property
+    def lines(self) -> range:
+        return range(self.line, max(self.line, self.end_line) + 1)
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.verdict]
+
+
+@dataclass(frozen=True)
+class FinalResult:
+    line: int
+    source: str
+    agrees: bool | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    final: FinalResult | None
+    assumption: str | None
+
+    def count(self, verdict: str) -> int:
+        return sum(f.verdict == verdict for f in self.findings)
+
+    @property
+    def steps(self) -> int:
+        return sum(f.verdict in (PROVEN, WRONG, UNCHECKED) for f in self.findings)
+
+    @property
+    def wrong(self) -> bool:
+        return self.count(WRONG) > 0
+
+
+@dataclass
+class _Chain:
+    head: Expr
+    last: Expr
+    anchor: Expr  # the last expression known to equal the head
+    anchor_line: int
+    last_good: bool | None  # None: not known, after a step that could not be checked
+    variable: Expr | None
+    line: int
+    conditions: tuple = ()
+    last_finding: Finding | None = None
+
+
+def _after(good: bool | None, verdict: str) -> bool | None:
+    """Whether a chain is still right after a link: a wrong link makes it wrong, a ? unknown."""
+    if verdict == WRONG:
+        return False
+    if verdict == PROVEN:
+        return good
+    return None if good is not False else False
+
+
+@dataclass
+class _Link:
+    verdict: str
+    detail: str
+    counterexample: Counterexample | None = None
+
+
+def learn_notation(blocks: tuple[Block, ...]) -> Notation:
+    """The letter for the number of classes and the letters used as indices, from all the math."""
+    text = "\n".join(b.tex for b in blocks)
+    bounds = Counter(
+        re.findall(r"\\sum(?:\\limits)?\s*_\s*(?:\{[^{}]*\}|\w)\s*\^\s*\{?\s*([A-Za-z])\b", text)
+    )
+    size = bounds.most_common(1)[0][0] if bounds else "N"
+    letters = set(re.findall(r"_\s*([a-z])(?![a-zA-Z])", text))
+    for group in re.findall(r"_\s*\{([^{}]*)\}", text):
+        letters |= set(re.findall(r"(?<![\\A-Za-z])([a-z])(?![A-Za-z])", group))
+    letters -= {"e", "x"}
+    return Notation(Symbol(size, integer=True, positive=True), frozenset(letters))
+
+
+def check_text(text: str, suffix: str = ".md") -> Report:
+    """Read a post and judge every equation in it."""
+    post = read_post(text, suffix)
+    notation = learn_notation(post.blocks)
+    judge = _Judge(notation, _assumption(post.prose, post.inline))
+    for block, found in _glued(post.blocks):
+        judge.block(block, found)
+    return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
+
+
+def _assumption(prose: str, inline) -> str | None:
+    """Where the post says the labels are one-hot or sum to one, if it does."""
+    match = _ONE_HOT.search(prose)
+    if match:
+        return f"line {prose.count(chr(10), 0, match.start()) + 1}: “{match.group(0)}”"
+    for line, tex in inline:
+        if re.search(r"\\sum.*=\s*1\s*$", tex.strip()):
+            return f"line {line}: ${tex.strip()}$"
+    return None
+
+
+def _glued(blocks: tuple[Block, ...]):
+    """Blocks with their pieces; a block that begins with ``+`` is the end of the one before."""
+    result: list[tuple[Block, list[Piece] | Unreadable]] = []
+    for block in blocks:
+        try:
+            found: list[Piece] | Unreadable = pieces(block.tex, block.line, block.label)
+        except Unreadable as error:
+            found = error
+        previous = result[-1] if result else None
+        if (
+            previous is not None
+            and isinstance(found, list)
+            and len(found) == 1
+            and found[0].tokens[0].text == "+"
+            and isinstance(previous[1], list)
+            and previous[1]
+            and not block.prose_before.strip()
+        ):
+            last = previous[1][-1]
+            merged = Piece(
+                last.line,
+                last.tokens + found[0].tokens,
+                f"{last.source} {found[0].source}",
+                last.role,
+                last.label,
+                last.row,
+                last.text,
+                found[0].line,
+            )
+            previous[1][-1] = merged
+            continue
+        result.append((block, found))
+    return result
+
+
+class _Judge:
+    def __init__(self, notation: Notation, assumption: str | None) -> None:
+        self.notation = notation
+        self.assumption = assumption
+        self.definitions: list[Definition] = []
+        self.defined_at: dict[Basic, int] = {}
+        self.chains: list[_Chain] = []
+        self.findings: list[Finding] = []
+        self.local: dict = {}
+        self.memo: dict = {}
+        self.case: tuple = ()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def block(self, block: Block, found) -> None:
+        if isinstance(found, Unreadable):
+            self.note(block.line, block.label, " ".join(block.tex.split())[:80], UNCHECKED, str(found))
+            return
+        current: _Chain | None = None
+        self.local = {}
+        headings = _HEADING.findall(block.prose_before)
+        if headings:
+            self.case = self._case_of(headings[-1])
+        broken = None  # the line of an unreadable row that later rows of the block continue
+        for piece in found:
+            continuing = piece.row > 0 and piece.role == "main" and current is not None
+            variable = current.variable if current is not None else self._recent_variable()
+            try:
+                statement = read_statement(list(piece.tokens), self.notation, variable)
+            except Unreadable as error:
+                self.note(piece.line, piece.label, piece.source, UNCHECKED, str(error))
+                if piece.role == "main":
+                    broken, current = piece.line, None
+                continue
+            if statement.continues and piece.row > 0 and piece.role == "main" and broken is not None:
+                self.note(
+                    piece.line, piece.label, piece.source, UNCHECKED, "continues a row that could not be read"
+                )
+                continue
+            statement = self._localize(statement)
+            try:
+                if piece.role == "premise":
+                    self.premise(piece, statement)
+                    continue
+                chain = self.statement(piece, statement, current if continuing else None)
+            except (ArithmeticError, TypeError, ValueError, AttributeError, RecursionError) as error:
+                # SymPy fails in many ways on odd input; that is an open question, never a pass.
+                self.note(piece.line, piece.label, piece.source, UNCHECKED, f"could not be checked ({error})")
+                continue
+            if piece.role == "main" and chain is not None:
+                current = chain
+
+    def _case_of(self, heading: str) -> tuple:
+        """``### Case $i \\neq j$``: a condition for the chains under that heading."""
+        conditions = []
+        for a, relation, b in _INDEX_RELATION.findall(heading):
+            if a in self.notation.index_letters and b in self.notation.index_letters and a != b:
+                x, y = (Symbol(n, integer=True, positive=True) for n in (a, b))
+                conditions.append(Eq(x, y) if relation == "=" else Ne(x, y))
+        return tuple(conditions)
+
+    def _recent_variable(self):
+        return self.chains[-1].variable if self.chains else None
+
+    def _localize(self, statement: Statement) -> Statement:
+        if not self.local:
+            return statement
+        sides = [s.xreplace(self.local) if isinstance(s, Basic) else s for s in statement.sides]
+        return Statement(sides, statement.continues, statement.relation)
+
+    def premise(self, piece: Piece, statement: Statement) -> None:
+        """``f(x) = g(x)/h(x) →``: f is g/h in what follows on this row."""
+        sides = statement.sides
+        if len(sides) == 2 and isinstance(sides[0], AppliedUndef):
+            self.local[sides[0]] = sides[1]
+            self.note(piece.line, piece.label, piece.source, NOTE, "premise of a side note")
+        else:
+            self.statement(piece, statement, None)
+
+    def note(
+        self, line: int, label, source: str, verdict: str, detail: str, counterexample=None, end=0
+    ) -> None:
+        self.findings.append(Finding(line, label, source, verdict, detail, counterexample, end))
+
+    # -- statements ------------------------------------------------------------------------
+
+    def statement(self, piece: Piece, statement: Statement, current: _Chain | None) -> _Chain | None:
+        sides = statement.sides
+        if statement.relation == "ne" or (len(sides) == 1 and not statement.continues):
+            what = (
+                "a relation, not an identity"
+                if statement.relation == "ne"
+                else "an expression, not an equation"
+            )
+            self.note(piece.line, piece.label, piece.source, NOTE, what)
+            return None
+        spans = statement.spans if len(statement.spans) == len(sides) else None
+        if statement.continues:
+            return self.continuation(piece, sides, current, _sources(piece, spans, new=False))
+        head = sides[0]
+        if isinstance(head, Cases):
+            self.note(piece.line, piece.label, piece.source, UNCHECKED, "cases on the left-hand side")
+            return None
+        if len(sides) == 2 and self._defines(head, sides[1]):
+            self.define(piece, head, sides[1])
+            return None
+        if any(_numbers_only(s) for s in sides):
+            self.note(piece.line, piece.label, piece.source, NOTE, "values of a worked example")
+            return None
+        sides, side_note = _split_run_in(sides)
+        chain = _Chain(head, head, head, piece.line, True, _variable(head), piece.line, self.case)
+        if piece.role == "main":  # side notes are never continued by a later block
+            self.chains.append(chain)
+        sources = _sources(piece, spans, new=True) if not side_note else [piece.source] * len(sides)
+        self.follow(piece, chain, sides[1:], sources)
+        if side_note:
+            note_chain = _Chain(side_note[0], side_note[0], side_note[0], piece.line, True, None, piece.line)
+            self.follow(piece, note_chain, side_note[1:], [piece.source] * len(side_note), side=True)
+        return chain
+
+    def continuation(self, piece: Piece, sides: list, current: _Chain | None, sources: list) -> _Chain | None:
+        """``= b``: continue the chain of the row above, or of a recent block if it follows from that."""
+        if current is not None:
+            self.follow(piece, current, sides, sources)
+            return current
+        candidates = list(reversed(self.chains[-RECENT_CHAINS:]))
+        if not candidates:
+            self.note(
+                piece.line, piece.label, piece.source, UNCHECKED, "begins with = but nothing comes before it"
+            )
+            return None
+        nearest = candidates[0]
+        if not isinstance(sides[0], Cases) and self.link(nearest.last, sides[0], nearest).verdict != PROVEN:
+            for candidate in candidates[1:]:
+                if self.link(candidate.last, sides[0], candidate).verdict == PROVEN:
+                    where = f"continues the equation on line {candidate.line}"
+                    self.follow(piece, candidate, sides, sources, note=where)
+                    return candidate
+        self.follow(piece, nearest, sides, sources)
+        return nearest
+
+    def follow(self, piece: Piece, chain: _Chain, sides: list, sources: list, note="", side=False) -> None:
+        """Link each of ``sides`` to the chain's last expression; ``sources`` shows each link."""
+        for number, side_value in enumerate(sides):
+            label = piece.label if number == len(sides) - 1 else None
+            source = sources[number]
+            if isinstance(side_value, Cases):
+                link = self.cases(chain.last, side_value, chain)
+                self._record(piece, label, source, link, note, side)
+                continue
+            link = self.link(chain.last, side_value, chain)
+            follows_anchor = None
+            if link.verdict != PROVEN and chain.last_good is False:
+                retry = self.link(chain.anchor, side_value, chain)
+                if retry.verdict == PROVEN:
+                    follows_anchor = retry
+            if follows_anchor is not None:
+                where = f"follows from line {chain.anchor_line}, not from the wrong line before it"
+                self._record(
+                    piece, label, source, _Link(PROVEN, f"{follows_anchor.detail}; {where}"), note, side
+                )
+                chain.last_good = True
+            else:
+                self._record(piece, label, source, link, note, side)
+                chain.last_good = _after(chain.last_good, link.verdict)
+            chain.last = side_value
+            chain.last_finding = self.findings[-1]
+            if chain.last_good:
+                chain.anchor, chain.anchor_line = side_value, piece.line
+            note = ""
+
+    def _record(self, piece: Piece, label, source: str, link: _Link, note: str, side: bool) -> None:
+        detail = link.detail
+        if side:
+            detail = f"side note; {detail}"
+        if note:
+            detail = f"{detail}; {note}"
+        self.note(piece.line, label, source, link.verdict, detail, link.counterexample, piece.end_line)
+
+    # -- definitions -----------------------------------------------------------------------
+
+    def _defines(self, name, value) -> bool:
+        if isinstance(value, Cases) or (isinstance(value, Basic) and value.has(Derivative)):
+            return False
+        if isinstance(name, Indexed):
+            if not all(isinstance(i, Symbol) and i.is_integer for i in name.indices):
+                return False
+        elif not isinstance(name, Symbol) or name.is_integer:
+            return False
+        head = name.base if isinstance(name, Indexed) else name
+        # A name defined in terms of itself is an equation to check, not a definition.
+        return not (isinstance(value, Basic) and value.has(head))
+
+    def define(self, piece: Piece, name, value) -> None:
+        head = name.base if isinstance(name, Indexed) else name
+        if head in self.defined_at:
+            known = next(d for d in self.definitions if d.head == head)
+            link = self.link(
+                known.instance(name) if isinstance(name, Indexed) else known.expression, value, None
+            )
+            where = f"agrees with the definition on line {self.defined_at[head]}"
+            detail = f"{link.detail}; {where}" if link.verdict == PROVEN else link.detail
+            self.note(piece.line, piece.label, piece.source, link.verdict, detail, link.counterexample)
+            return
+        self.definitions.append(Definition(name, value))
+        self.defined_at[head] = piece.line
+        self.note(piece.line, piece.label, piece.source, DEFINITION, f"defines {_name(head)}")
+
+    # -- proving ---------------------------------------------------------------------------
+
+    def _allowed(self, exprs) -> set:
+        """Names a statement may use: defined ones and the variables the definitions are in."""
+        allowed = set(self.defined_at)
+        for definition in self.definitions:
+            expression = definition.expression
+            atoms = expression.atoms(Indexed, Symbol) if isinstance(expression, Basic) else set()
+            allowed |= {a.base if isinstance(a, Indexed) else a for a in atoms}
+        for expr in exprs:
+            for derivative in expr.atoms(Derivative):
+                allowed |= {v.base if isinstance(v, Indexed) else v for v in derivative.variables}
+            for call in expr.atoms(AppliedUndef):
+                allowed |= set(call.args)
+        return allowed
+
+    def _undefined(self, *exprs) -> list[str]:
+        allowed = self._allowed(exprs)
+        names = set()
+        for expr in exprs:
+            for atom in expr.atoms(Indexed):
+                if atom.base not in allowed:
+                    names.add(_name(atom.base))
+            for atom in _bare_symbols(expr):
+                if not atom.is_integer and atom not in allowed:
+                    names.add(_name(atom))
+        return sorted(names)
+
+    def link(self, a, b, chain: _Chain | None, conditions: tuple = ()) -> _Link:
+        conditions = tuple(conditions) + (chain.conditions if chain else ())
+        key = (a, b, conditions, len(self.definitions))
+        if key not in self.memo:
+            self.memo[key] = self._link(a, b, conditions)
+        return self.memo[key]
+
+    def _link(self, a, b, conditions: tuple) -> _Link:
+        if isinstance(a, Cases) or isinstance(b, Cases):
+            return _Link(UNCHECKED, "cases cannot be compared with each other")
+        exprs = [e for e in (a, b) if isinstance(e, Basic)]
+        if any(isinstance(e, MatrixBase) for e in exprs):
+            parts = [e for m in exprs if isinstance(m, MatrixBase) for e in m]
+        else:
+            parts = exprs
+        undefined = self._undefined(*parts)
+        if undefined:
+            return _Link(UNCHECKED, f"{', '.join(undefined)} not defined before this line")
+        if any(_vector(e) for e in parts):
+            return _Link(UNCHECKED, "a vector without an index; write one component")
+        proof = self._prove(a, b, conditions)
+        if proof.verified:
+            return _Link(PROVEN, _method(proof))
+        labels = self._labels()
+        if labels is not None:
+            sums_to_one = Eq(_label_sum(labels, self.notation.size), 1)
+            constrained = self._prove(a, b, (*conditions, sums_to_one))
+            if constrained.verified:
+                if self.assumption:
+                    return _Link(
+                        PROVEN, f"{_method(constrained)}; uses Σ {_name(labels)} = 1 ({self.assumption})"
+                    )
+                return _Link(
+                    UNCHECKED,
+                    f"holds only if the labels sum to 1 (one-hot {_name(labels)}); the post does not say so",
+                )
+        if proof.counterexample is not None:
+            distinct = self._distinct_indices(a, b, conditions)
+            if distinct is not None:
+                relation, restricted = distinct
+                if restricted.verified:
+                    return _Link(
+                        UNCHECKED, f"holds only when {relation}, which the math of the post does not state"
+                    )
+                if restricted.counterexample is not None:
+                    return _Link(
+                        WRONG, f"{restricted.reason} (even when {relation})", restricted.counterexample
+                    )
+            return _Link(WRONG, proof.reason, proof.counterexample)
+        return _Link(UNCHECKED, proof.reason)
+
+    def _distinct_indices(self, a, b, conditions):
+        """A statement about two free indices may hold only when they differ (the i ≠ j case)."""
+        parts = [e for e in (a, b) if isinstance(e, Basic)]
+        indices = sorted(index_symbols(*parts), key=str)
+        indices = [i for i in indices if i != self.notation.size]
+        if len(indices) != 2 or any(isinstance(c, (Eq, Ne)) and c.args[0] in indices for c in conditions):
+            return None
+        relation = Ne(*indices)
+        return f"{indices[0]} ≠ {indices[1]}", self._prove(a, b, (*conditions, relation))
+
+    def cases(self, a, cases: Cases, chain: _Chain) -> _Link:
+        results = []
+        stated = [c.condition for c in cases.branches if c.condition is not None]
+        for branch in cases.branches:
+            if branch.condition is not None:
+                condition = (branch.condition,)
+                text = _relation_text(branch.condition)
+            elif len(stated) == 1 and isinstance(stated[0], Eq):
+                condition = (Ne(*stated[0].args),)
+                text = f"otherwise ({_relation_text(condition[0])})"
+            else:
+                return _Link(UNCHECKED, "cannot tell what 'otherwise' excludes")
+            link = self.link(a, branch.value, chain, condition)
+            results.append((text, link))
+        for text, link in results:
+            if link.verdict == WRONG:
+                return _Link(WRONG, f"case {text}: {link.detail}", link.counterexample)
+        for text, link in results:
+            if link.verdict != PROVEN:
+                return _Link(link.verdict, f"case {text}: {link.detail}")
+        return _Link(PROVEN, "; ".join(f"case {text}: {link.detail}" for text, link in results))
+
+    def _labels(self):
+        """The label family: the weights of the logarithms in the loss (y in −Σ y_k log p_k)."""
+        for definition in self.definitions:
+            expression = definition.expression
+            if not isinstance(expression, Basic):
+                continue
+            for total in expression.atoms(Sum):
+                for term in Mul.make_args(total.function):
+                    if isinstance(term, Indexed) and total.function.has(log):
+                        return term.base
+        return None
+
+    def _prove(self, a, b, conditions) -> Proof:
+        # The same statement under the same definitions has the same proof: posts of one
+        # derivation in several formats and languages are checked once.
+        key = (a, b, conditions, tuple(self.definitions), self.notation.size)
+        if key not in _PROOFS:
+            if len(_PROOFS) > 20_000:
+                _PROOFS.clear()
+            _PROOFS[key] = self._prove_now(a, b, conditions)
+        return _PROOFS[key]
+
+    def _prove_now(self, a, b, conditions) -> Proof:
+        size = self.notation.size
+        context = Context(tuple(self.definitions), size)
+        exprs = [e for e in (a, b) if isinstance(e, Basic)]
+        concrete = _concrete_size(exprs, size)
+        if concrete is not None:
+            context = context.instantiate({size: Integer(concrete)})
+            conditions = tuple(c.xreplace({size: Integer(concrete)}) for c in conditions)
+        sizes = (concrete,) if concrete is not None else (2, 3, 4)
+        verifier = Verifier(context, exact_sizes=sizes, by_instances=True)
+        try:
+            with _time_limit(STEP_SECONDS):
+                return verifier.prove(a, b, conditions)
+        except TimeoutError:
+            return Proof(False, "none", f"gave up after {STEP_SECONDS} s")
+
+    # -- the result ------------------------------------------------------------------------
+
+    def final_result(self) -> FinalResult | None:
+        """The post's last formula for ∂L/∂z_i, against what derive derives for the same loss."""
+        from derive.derivations import softmax_ce  # the derivation derive itself proves
+
+        roles = self._softmax_roles()
+        if roles is None:
+            return None
+        loss, probs, logits, labels = roles
+        found = None
+        for finding, chain in self._results(loss, logits):
+            found = (finding, chain)
+        if found is None:
+            return None
+        finding, (head, value) = found
+        index = head.variables[0].indices[0]
+        mapping = {
+            softmax_ce.L: loss,
+            softmax_ce.p: probs,
+            softmax_ce.y: labels,
+            softmax_ce.z: logits,
+            softmax_ce.i: index,
+        }
+        expected = softmax_ce.RESULT.rhs.xreplace(mapping)
+        link = self.link(value, expected, None, (Eq(_label_sum(labels, self.notation.size), 1),))
+        shown = f"derive's result for this loss is {_plain(expected)} (given Σ {_name(labels)} = 1)"
+        if link.verdict == PROVEN:
+            return FinalResult(finding.line, finding.source, True, f"agrees: {shown}")
+        if link.verdict == WRONG:
+            return FinalResult(finding.line, finding.source, False, f"differs: {shown}; {link.detail}")
+        return FinalResult(finding.line, finding.source, None, f"not compared: {link.detail}")
+
+    def _softmax_roles(self):
+        labels = self._labels()
+        if labels is None:
+            return None
+        for definition in self.definitions:
+            expression = definition.expression
+            if (
+                isinstance(definition.name, Symbol)
+                and isinstance(expression, Basic)
+                and expression.has(labels)
+            ):
+                for atom in expression.atoms(Indexed):
+                    if atom.base != labels and atom.base in self.defined_at:
+                        probs = atom.base
+                        logits = self._logits(probs)
+                        if logits is not None:
+                            return definition.name, probs, logits, labels
+        return None
+
+    def _logits(self, probs):
+        for definition in self.definitions:
+            if isinstance(definition.name, Indexed) and definition.name.base == probs:
+                families = {a.base for a in definition.expression.atoms(Indexed)} - {probs}
+                if len(families) == 1:
+                    return families.pop()
+        return None
+
+    def _results(self, loss, logits):
+        for chain in self.chains:
+            head = chain.head
+            if (
+                isinstance(head, Derivative)
+                and head.expr == loss
+                and len(head.variables) == 1
+                and isinstance(head.variables[0], Indexed)
+                and head.variables[0].base == logits
+                and chain.last_good is not False
+                and isinstance(chain.last, Basic)
+                and not chain.last.has(Derivative)
+                and chain.last_finding is not None
+            ):
+                yield chain.last_finding, (head, chain.last)
+
+
+def _label_sum(labels, size) -> Expr:
+    bound = Symbol("k_label", integer=True, positive=True)
+    return Sum(labels[bound], (bound, 1, size))
+
+
+def _split_run_in(sides: list) -> tuple[list, list]:
+    """``a = b · d(log x)/dx = … = 1/x``: a side note about x run into the equation before it."""
+    for position in range(1, len(sides) - 1):
+        side = sides[position]
+        if not isinstance(side, Basic) or isinstance(side, MatrixBase):
+            continue
+        for factor in sorted(side.atoms(Derivative), key=str):
+            variable = factor.variables[0]
+            if isinstance(variable, Symbol) and all(
+                not (isinstance(s, Basic) and s.has(variable)) for s in sides[:position]
+            ):
+                return [*sides[:position], side.xreplace({factor: Integer(1)})], [
+                    factor,
+                    *sides[position + 1 :],
+                ]
+    return sides, []
+
+
+def _numbers_only(side) -> bool:
+    return isinstance(side, MatrixBase) and all(entry.is_number for entry in side)
+
+
+def _variable(head) -> Expr | None:
+    if isinstance(head, Basic):
+        for derivative in head.atoms(Derivative):
+            return derivative.variables[0]
+    return None
+
+
+def _vector(expr: Basic) -> bool:
+    """A family used without an index (``∂L/∂z``): a vector statement the checker does not read."""
+    return bool(_bare_symbols(expr) & {a.base.label for a in expr.atoms(Indexed)})
+
+
+def _bare_symbols(expr: Basic) -> set:
+    """Free symbols outside indexed entries (the label p of p_i does not count)."""
+    stand_ins = {a: Dummy() for a in expr.atoms(Indexed)}
+    hidden = expr.xreplace(stand_ins)
+    return {s for s in hidden.free_symbols - set(stand_ins.values()) if isinstance(s, Symbol)} | {
+        s for a in expr.atoms(Indexed) for i in a.indices for s in i.free_symbols
+    }
+
+
+def _concrete_size(exprs, size) -> int | None:
+    """The N of a worked example: the largest class number in a statement with no symbolic index."""
+    numbers = []
+    for expr in exprs:
+        if expr.free_symbols & {size}:
+            return None
+        for atom in expr.atoms(Indexed):
+            numbers += [int(index) for index in atom.indices if index.is_Integer]
+    return max(numbers) if numbers else None
+
+
+def _method(proof: Proof) -> str:
+    return f"proven ({proof.method})"
+
+
+def _name(head) -> str:
+    label = head.label if isinstance(head, IndexedBase) else head
+    return str(label)
+
+
+def _plain(expr) -> str:
+    return re.sub(r"\[([^\]]*)\]", r"_\1", str(expr))
+
+
+def _relation_text(relation) -> str:
+    a, b = relation.args
+    return f"{a} {'=' if isinstance(relation, Eq) else '≠'} {b}"
+
+
+def _sources(piece: Piece, spans, new: bool) -> list[str]:
+    """How each link of a row is shown: ``a = b`` for the first of a new chain, ``= c`` after."""
+    if spans is None or any(t.start >= len(piece.text) for t in piece.tokens[-1:]):
+        return [piece.source] * 8 if spans is None else [piece.source] * len(spans)
+    if not new:
+        return [f"= {piece.excerpt(*span)}" for span in spans]
+    first = piece.excerpt(spans[0][0], spans[1][1]) if len(spans) > 1 else piece.source
+    return [first] + [f"= {piece.excerpt(*span)}" for span in spans[2:]]
+
+
+@contextmanager
+def _time_limit(seconds: int):
+    """Stop a proof that runs too long; SymPy can take unbounded time on hostile input."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,0 +1,126 @@
+"""Reading post files safely and showing a checker's report as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from derive.check.judge import PROVEN, UNCHECKED, WRONG, Report, check_text
+from derive.errors import DeriveError
+
+MAX_BYTES = 2_000_000
+SUFFIXES = (".md", ".markdown", ".qmd", ".tex", ".html", ".htm", ".txt")
+
+
+class PostUnreadable(DeriveError):
+    """A post file that cannot be checked at all: missing, binary, too large."""
+
+    exit_code = 2
+
+
+def read_text(path: Path) -> str:
+    """The text of a post, or a one-line reason why not."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise PostUnreadable(f"{path} is not a file")
+        if size > MAX_BYTES:
+            raise PostUnreadable(
+                f"{path} is {size / 1e6:.1f} MB; derive check reads posts up to {MAX_BYTES / 1e6:.0f} MB"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PostUnreadable(f"{path} does not exist") from None
+    except OSError as error:
+        raise PostUnreadable(f"cannot read {path}: {error.strerror or error}") from None
+    if b"\0" in data:
+        raise PostUnreadable(f"{path} is a binary file, not a post")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PostUnreadable(f"{path} is not UTF-8 text") from None
+
+
+def check_file(path: Path) -> Report:
+    return check_text(read_text(path), path.suffix.lower())
+
+
+def summary(report: Report) -> str:
+    counts = f"{report.count(PROVEN)} ✓, {report.count(WRONG)} ✗, {report.count(UNCHECKED)} ?"
+    parts = [f"{report.steps} steps: {counts}"]
+    if not report.findings:
+        parts = ["no display math found"]
+    return "; ".join(parts)
+
+
+def as_text(path: str, report: Report) -> str:
+    lines = [path]
+    width = 60
+    for finding in report.findings:
+        span = f"{finding.line}–{finding.end_line}" if finding.end_line > finding.line else str(finding.line)
+        where = f"{span:>5}" + (f" ({finding.label})" if finding.label else "")
+        source = finding.source if len(finding.source) <= width else finding.source[: width - 1] + "…"
+        lines.append(f"{where:<12} {finding.mark} {source}")
+        detail = finding.detail
+        if finding.counterexample is not None:
+            detail = f"{detail}: {_counterexample(finding.counterexample)}"
+        lines.append(f"{'':<14}{detail}")
+    if report.assumption:
+        lines.append(f"labels assumed one-hot (Σ = 1), as the post says at {report.assumption}")
+    if report.final is not None:
+        verdict = {True: "✓", False: "✗", None: "?"}[report.final.agrees]
+        lines.append(
+            f"result {verdict} line {report.final.line}: {report.final.source} — {report.final.detail}"
+        )
+    lines.append(summary(report))
+    return "\n".join(lines)
+
+
+def _counterexample(counterexample) -> str:
+    return str(counterexample).replace("[", "_").replace("]", "")
+
+
+def as_json(path: str, report: Report) -> dict:
+    return {
+        "path": path,
+        "steps": report.steps,
+        "proven": report.count(PROVEN),
+        "wrong": report.count(WRONG),
+        "unchecked": report.count(UNCHECKED),
+        "assumption": report.assumption,
+        "findings": [
+            {
+                "line": f.line,
+                "end_line": max(f.line, f.end_line),
+                "label": f.label,
+                "source": f.source,
+                "verdict": f.verdict,
+                "mark": f.mark,
+                "detail": f.detail,
+                "counterexample": None
+                if f.counterexample is None
+                else {
+                    "N": f.counterexample.size,
+                    "indices": f.counterexample.indices,
+                    "values": {
+                        k.replace("[", "_").replace("]", ""): v for k, v in f.counterexample.values.items()
+                    },
+                    "lhs": f.counterexample.lhs,
+                    "rhs": f.counterexample.rhs,
+                },
+            }
+            for f in report.findings
+        ],
+        "result": None
+        if report.final is None
+        else {
+            "line": report.final.line,
+            "source": report.final.source,
+            "agrees": report.final.agrees,
+            "detail": report.final.detail,
+        },
+    }
+
+
+def dumps(documents: list[dict]) -> str:
+    return json.dumps(documents, ensure_ascii=False, indent=2)

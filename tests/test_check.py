@@ -1,0 +1,204 @@
+"""``derive check``: derive's own posts check clean, hand-written posts are judged right,
+injected mistakes are found on the right line, and bad input never gives a traceback."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sympy import Derivative, E, Indexed, IndexedBase, Symbol, exp, log
+
+from cli import cli
+from derive.check import check_text
+from derive.check.reader import Notation, Unreadable, normalize_unicode, read_statement, tokenize
+from derive.notation import PRESETS
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTS = Path(__file__).resolve().parent / "check_posts"
+GOLDEN = sorted((ROOT / "output").glob("softmax-ce-n3.*"))
+
+
+def _spec(name: str):
+    spec = importlib.util.spec_from_file_location(name, POSTS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _report(path: Path):
+    return check_text(path.read_text(encoding="utf-8"), path.suffix)
+
+
+def _verdicts(report) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for finding in report.findings:
+        found.setdefault(finding.verdict, []).append(finding.line)
+    return found
+
+
+# -- derive agrees with itself --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=lambda p: p.name)
+def test_every_committed_post_checks_clean(path):
+    report = _report(path)
+    assert report.steps >= 50
+    assert _verdicts(report).keys() <= {"proven", "definition"}, [
+        (f.line, f.detail) for f in report.findings if f.verdict not in ("proven", "definition")
+    ]
+    assert report.final is not None and report.final.agrees
+
+
+@pytest.mark.parametrize("notation", ["o-yhat-y", "z-yhat-y-c", "a-s-t"])
+def test_every_notation_checks_clean(post, notation):
+    report = check_text(post("hugo", "en", PRESETS[notation]), ".md")
+    assert _verdicts(report).keys() <= {"proven", "definition"}
+    assert report.final.agrees
+
+
+# -- posts in the styles of the seed notes -------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["hugo-en.md", "velog-ko.md", "note-zh.md", "lecture-n3.md"])
+def test_correct_hand_written_posts_are_proven(name):
+    report = _report(POSTS / name)
+    wrong_or_open = [
+        (f.line, f.verdict, f.detail) for f in report.findings if f.verdict in ("wrong", "unchecked")
+    ]
+    assert not wrong_or_open
+    assert report.count("proven") >= 8
+    assert report.final is not None and report.final.agrees
+
+
+MUTATIONS = _spec("mutations").MUTATIONS if (POSTS / "mutations.py").exists() else []
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: f"{m['post']}:{m['line']}:{m['kind']}")
+def test_an_injected_mistake_is_found_on_its_line(mutation):
+    lines = (POSTS / mutation["post"]).read_text(encoding="utf-8").split("\n")
+    target = lines[mutation["line"] - 1]
+    assert target.count(mutation["old"]) == 1
+    lines[mutation["line"] - 1] = target.replace(mutation["old"], mutation["new"])
+    report = check_text("\n".join(lines), ".md")
+    wrong = [f for f in report.findings if f.verdict == "wrong"]
+    assert wrong, f"{mutation['kind']} mistake on line {mutation['line']} not found"
+    assert mutation["line"] in wrong[0].lines
+    assert all(f.counterexample is not None for f in wrong)
+
+
+def test_a_wrong_line_is_reported_once_and_the_chain_goes_on():
+    text = "\n".join(
+        [
+            "$$p_i = \\frac{e^{z_i}}{\\sum_{k=1}^{N} e^{z_k}}$$",
+            "$$S = \\sum_{k=1}^{N} e^{z_k}$$",
+            "$$\\frac{\\partial p_i}{\\partial z_i} = \\frac{e^{z_i} S - e^{z_i} e^{z_i}}{S^2}$$",
+            "$$= \\frac{e^{z_i}(S + e^{z_i})}{S^2}$$",
+            "$$= \\frac{e^{z_i}}{S} \\cdot \\frac{S - e^{z_i}}{S}$$",
+        ]
+    )
+    report = check_text(text)
+    assert [(f.line, f.verdict) for f in report.findings if f.verdict != "definition"] == [
+        (3, "proven"),
+        (4, "wrong"),
+        (5, "proven"),
+    ]
+    assert "follows from line 3" in report.findings[-1].detail
+
+
+def test_a_step_that_needs_unstated_one_hot_labels_is_not_passed():
+    body = "$$L = -\\sum_{k=1}^{N} y_k \\log p_k$$\n$$p_i = \\frac{e^{z_i}}{\\sum_{k=1}^{N} e^{z_k}}$$\n"
+    claim = "$$\\frac{\\partial L}{\\partial z_i} = p_i - y_i$$\n"
+    silent = check_text(body + claim)
+    assert silent.findings[-1].verdict == "unchecked"
+    assert "sum to 1" in silent.findings[-1].detail
+    stated = check_text(body + "The labels $y$ are one-hot.\n" + claim)
+    assert stated.findings[-1].verdict == "proven"
+
+
+# -- the reader does not fall into the usual traps -------------------------------------------
+
+
+def _read(tex: str, **notation):
+    return read_statement(tokenize(normalize_unicode(tex)), Notation(**notation)).sides
+
+
+def test_e_is_the_exponential_and_log_is_natural():
+    (value,) = _read("e^{x} \\log(x) \\ln x")
+    x = Symbol("x")
+    assert value == exp(x) * log(x) ** 2
+    assert _read("e")[0] == E
+
+
+def test_a_product_is_not_a_function_call_and_hats_are_their_own_family():
+    (value,) = _read("\\hat{y}_i(1 - p_i)")
+    i = Symbol("i", integer=True, positive=True)
+    yhat, p = IndexedBase("y\u0302"), IndexedBase("p")
+    assert value == Indexed(yhat, i) * (1 - Indexed(p, i))
+    assert _read("ŷ_i")[0] == _read("\\widehat{y}_i")[0] == Indexed(yhat, i)
+
+
+def test_a_partial_derivative_is_a_derivative_and_a_stray_partial_is_an_error():
+    (value,) = _read("\\frac{\\partial L}{\\partial z_i}")
+    assert isinstance(value, Derivative)
+    for broken in ("\\partial L \\partial z", "\\frac{\\partial}{\\partial i} L", "e^{i}"):
+        with pytest.raises(Unreadable):
+            _read(broken)
+
+
+# -- bad input ---------------------------------------------------------------------------
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, ["check", *args])
+
+
+def test_bad_files_get_one_line_errors(tmp_path):
+    binary = tmp_path / "post.md"
+    binary.write_bytes(b"\x00\x01\x02")
+    large = tmp_path / "large.md"
+    large.write_text("x" * 5_000_000)
+    for path, message in ((tmp_path / "missing.md", "does not exist"), (binary, "binary"), (large, "MB")):
+        result = _run(str(path))
+        assert result.exit_code == 2
+        assert message in result.output
+        assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "A post with prose only.",
+        "$$\\frac{a}{b$$",
+        "$$" + "{" * 500 + "x" + "}" * 500 + "$$",
+        "$$" + "(" * 300 + "x" + ")" * 300 + " = x$$",
+        "$$x^{999999999} = (x+1)^{99999}$$",
+        "$$\\begin{aligned} a &= b \\\\ &= $$",
+        "$$= x$$",
+    ],
+)
+def test_hostile_math_is_unchecked_never_a_crash(tmp_path, text):
+    path = tmp_path / "post.md"
+    path.write_text(text)
+    result = _run(str(path))
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+
+
+def test_several_files_exit_1_when_a_step_is_wrong_and_json_has_the_counterexample(tmp_path):
+    good = tmp_path / "good.md"
+    good.write_text("$$\\frac{d}{dx} x^2 = 2x$$\n")
+    bad = tmp_path / "bad.tex"
+    bad.write_text("\\begin{equation}\\frac{d}{dx} x^3 = 2x\\end{equation}\n")
+    result = _run(str(good), str(bad), "--format", "json")
+    assert result.exit_code == 1
+    documents = json.loads(result.output)
+    assert [d["wrong"] for d in documents] == [0, 1]
+    assert (
+        documents[1]["findings"][0]["counterexample"]["lhs"]
+        != documents[1]["findings"][0]["counterexample"]["rhs"]
+    )
+    assert _run(str(good)).exit_code == 0
