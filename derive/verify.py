@@ -219,19 +219,14 @@ class Verifier:
     def _prove_scalar(self, lhs: Expr, rhs: Expr, conds: Conditions, confirm: bool = True) -> Proof:
         if not self._is_general(lhs, rhs):
             if not self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=False):
-                refuted = self._refute(lhs, rhs, conds)
-                if self.by_instances and refuted.method.startswith("numeric"):
-                    return Proof(True, refuted.method)
-                return refuted
+                return self._refute(lhs, rhs, conds)
             return self._confirm(lhs, rhs, conds, "exact") if confirm else Proof(True, "exact")
         if self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=True):
             method = "symbolic, for all N"
             return self._confirm(lhs, rhs, conds, method) if confirm else Proof(True, method)
         refuted = self._refute(lhs, rhs, conds)
-        if refuted.counterexample is not None:
+        if refuted.verified or refuted.counterexample is not None:
             return refuted
-        if self.by_instances and refuted.method.startswith(("exact", "numeric")):
-            return Proof(True, refuted.method)
         return Proof(
             False,
             "none",
@@ -305,7 +300,8 @@ class Verifier:
     def _refute(self, lhs: Expr, rhs: Expr, conds: Conditions) -> Proof:
         """Look for a concrete case that is not an identity, and a point that shows it.
 
-        When there is none, the method says how every case held: "exact" or "numeric".
+        When every case holds, that is a proof only with ``by_instances``; its method says
+        how the cases held, exactly or numerically.
         """
         cases, numeric = 0, 0
         for n, case in self._cases(lhs, rhs, conds, self.exact_sizes):
@@ -336,7 +332,7 @@ class Verifier:
             else f"all {cases} cases"
         )
         where = f"N = {sizes} and every index case" if self._is_general(lhs, rhs) else "this case"
-        return Proof(False, f"{method} for {where} ({detail})", "could not be proven")
+        return Proof(self.by_instances, f"{method} for {where} ({detail})", "could not be proven")
 
     def _numeric_values(self, context: Context, n, case, lhs, rhs, conds, rng) -> tuple | None:
         """Both sides at one random point, or None where they cannot be evaluated."""

@@ -13,7 +13,7 @@ from sympy import Derivative, E, Indexed, IndexedBase, Symbol, exp, log
 
 from cli import cli
 from derive.check import check_text
-from derive.check.reader import Notation, Unreadable, normalize_unicode, read_statement, tokenize
+from derive.check.reader import Letters, Unreadable, normalize_unicode, read_statement, tokenize
 from derive.notation import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,7 +122,7 @@ def test_a_step_that_needs_unstated_one_hot_labels_is_not_passed():
 
 
 def _read(tex: str, **notation):
-    return read_statement(tokenize(normalize_unicode(tex)), Notation(**notation)).sides
+    return read_statement(tokenize(normalize_unicode(tex)), Letters(**notation)).sides
 
 
 def test_e_is_the_exponential_and_log_is_natural():

@@ -24,6 +24,7 @@ _DISPLAY = re.compile(
 _FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*(\w*)")
 _INLINE = re.compile(r"(?<![\\$])\$(?!\$)(?P<dollar>[^$\n]+?)(?<!\\)\$|\\\((?P<paren>.+?)\\\)", re.S)
 _QUARTO_LABEL = re.compile(r"[ \t]*\{#eq-(?P<label>[\w-]+)\}")
+_SCRIPT = re.compile(r"<script\b.*?</script>|<style\b.*?</style>", re.S | re.I)
 _TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 _HANGUL_OR_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af]")
 
@@ -47,7 +48,7 @@ class Post:
 
 def _mask(text: str, pattern: re.Pattern) -> str:
     """Blank out matches but keep every newline, so line numbers stay right."""
-    return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    return pattern.sub(_blank, text)
 
 
 def _mask_code(text: str) -> str:
@@ -75,7 +76,7 @@ def _line_at(text: str, offset: int) -> int:
 def read_post(text: str, suffix: str = ".md") -> Post:
     """Every display block of ``text`` in order, with the prose and inline math around them."""
     if suffix in (".html", ".htm"):
-        text = re.sub(r"<script\b.*?</script>|<style\b.*?</style>", _blank, text, flags=re.S | re.I)
+        text = _mask(text, _SCRIPT)
     scanned = _mask(text, _TEX_COMMENT) if suffix == ".tex" else _mask_code(text)
     blocks, prose, previous_end = [], [], 0
     for match in _DISPLAY.finditer(scanned):

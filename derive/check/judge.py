@@ -36,7 +36,7 @@ from sympy.core.function import AppliedUndef
 from derive.algebra import Context, Definition, index_symbols
 from derive.check.extract import Block, read_post
 from derive.check.layout import Piece, pieces
-from derive.check.reader import Cases, Notation, Statement, Unreadable, read_statement
+from derive.check.reader import Cases, Letters, Statement, Unreadable, read_statement
 from derive.verify import Counterexample, Proof, Verifier
 
 STEP_SECONDS = 10
@@ -129,7 +129,7 @@ class _Link:
     counterexample: Counterexample | None = None
 
 
-def learn_notation(blocks: tuple[Block, ...]) -> Notation:
+def learn_letters(blocks: tuple[Block, ...]) -> Letters:
     """The letter for the number of classes and the letters used as indices, from all the math."""
     text = "\n".join(b.tex for b in blocks)
     bounds = Counter(
@@ -140,14 +140,13 @@ def learn_notation(blocks: tuple[Block, ...]) -> Notation:
     for group in re.findall(r"_\s*\{([^{}]*)\}", text):
         letters |= set(re.findall(r"(?<![\\A-Za-z])([a-z])(?![A-Za-z])", group))
     letters -= {"e", "x"}
-    return Notation(Symbol(size, integer=True, positive=True), frozenset(letters))
+    return Letters(Symbol(size, integer=True, positive=True), frozenset(letters))
 
 
 def check_text(text: str, suffix: str = ".md") -> Report:
     """Read a post and judge every equation in it."""
     post = read_post(text, suffix)
-    notation = learn_notation(post.blocks)
-    judge = _Judge(notation, _assumption(post.prose, post.inline))
+    judge = _Judge(learn_letters(post.blocks), _assumption(post.prose, post.inline))
     for block, found in _glued(post.blocks):
         judge.block(block, found)
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
@@ -200,15 +199,14 @@ def _glued(blocks: tuple[Block, ...]):
 
 
 class _Judge:
-    def __init__(self, notation: Notation, assumption: str | None) -> None:
-        self.notation = notation
+    def __init__(self, letters: Letters, assumption: str | None) -> None:
+        self.letters = letters
         self.assumption = assumption
         self.definitions: list[Definition] = []
         self.defined_at: dict[Basic, int] = {}
         self.chains: list[_Chain] = []
         self.findings: list[Finding] = []
         self.local: dict = {}
-        self.memo: dict = {}
         self.case: tuple = ()
 
     # -- reading ---------------------------------------------------------------------------
@@ -227,7 +225,7 @@ class _Judge:
             continuing = piece.row > 0 and piece.role == "main" and current is not None
             variable = current.variable if current is not None else self._recent_variable()
             try:
-                statement = read_statement(list(piece.tokens), self.notation, variable)
+                statement = read_statement(list(piece.tokens), self.letters, variable)
             except Unreadable as error:
                 self.note(piece.line, piece.label, piece.source, UNCHECKED, str(error))
                 if piece.role == "main":
@@ -255,7 +253,7 @@ class _Judge:
         """``### Case $i \\neq j$``: a condition for the chains under that heading."""
         conditions = []
         for a, relation, b in _INDEX_RELATION.findall(heading):
-            if a in self.notation.index_letters and b in self.notation.index_letters and a != b:
+            if a in self.letters.index_letters and b in self.letters.index_letters and a != b:
                 x, y = (Symbol(n, integer=True, positive=True) for n in (a, b))
                 conditions.append(Eq(x, y) if relation == "=" else Ne(x, y))
         return tuple(conditions)
@@ -297,7 +295,7 @@ class _Judge:
             return None
         spans = statement.spans if len(statement.spans) == len(sides) else None
         if statement.continues:
-            return self.continuation(piece, sides, current, _sources(piece, spans, new=False))
+            return self.continuation(piece, sides, current, _sources(piece, sides, spans, new=False))
         head = sides[0]
         if isinstance(head, Cases):
             self.note(piece.line, piece.label, piece.source, UNCHECKED, "cases on the left-hand side")
@@ -312,7 +310,7 @@ class _Judge:
         chain = _Chain(head, head, head, piece.line, True, _variable(head), piece.line, self.case)
         if piece.role == "main":  # side notes are never continued by a later block
             self.chains.append(chain)
-        sources = _sources(piece, spans, new=True) if not side_note else [piece.source] * len(sides)
+        sources = _sources(piece, sides, spans, new=True) if not side_note else [piece.source] * len(sides)
         self.follow(piece, chain, sides[1:], sources)
         if side_note:
             note_chain = _Chain(side_note[0], side_note[0], side_note[0], piece.line, True, None, piece.line)
@@ -437,12 +435,6 @@ class _Judge:
 
     def link(self, a, b, chain: _Chain | None, conditions: tuple = ()) -> _Link:
         conditions = tuple(conditions) + (chain.conditions if chain else ())
-        key = (a, b, conditions, len(self.definitions))
-        if key not in self.memo:
-            self.memo[key] = self._link(a, b, conditions)
-        return self.memo[key]
-
-    def _link(self, a, b, conditions: tuple) -> _Link:
         if isinstance(a, Cases) or isinstance(b, Cases):
             return _Link(UNCHECKED, "cases cannot be compared with each other")
         exprs = [e for e in (a, b) if isinstance(e, Basic)]
@@ -460,7 +452,7 @@ class _Judge:
             return _Link(PROVEN, _method(proof))
         labels = self._labels()
         if labels is not None:
-            sums_to_one = Eq(_label_sum(labels, self.notation.size), 1)
+            sums_to_one = Eq(_label_sum(labels, self.letters.size), 1)
             constrained = self._prove(a, b, (*conditions, sums_to_one))
             if constrained.verified:
                 if self.assumption:
@@ -490,7 +482,7 @@ class _Judge:
         """A statement about two free indices may hold only when they differ (the i ≠ j case)."""
         parts = [e for e in (a, b) if isinstance(e, Basic)]
         indices = sorted(index_symbols(*parts), key=str)
-        indices = [i for i in indices if i != self.notation.size]
+        indices = [i for i in indices if i != self.letters.size]
         if len(indices) != 2 or any(isinstance(c, (Eq, Ne)) and c.args[0] in indices for c in conditions):
             return None
         relation = Ne(*indices)
@@ -533,7 +525,7 @@ class _Judge:
     def _prove(self, a, b, conditions) -> Proof:
         # The same statement under the same definitions has the same proof: posts of one
         # derivation in several formats and languages are checked once.
-        key = (a, b, conditions, tuple(self.definitions), self.notation.size)
+        key = (a, b, conditions, tuple(self.definitions), self.letters.size)
         if key not in _PROOFS:
             if len(_PROOFS) > 20_000:
                 _PROOFS.clear()
@@ -541,7 +533,7 @@ class _Judge:
         return _PROOFS[key]
 
     def _prove_now(self, a, b, conditions) -> Proof:
-        size = self.notation.size
+        size = self.letters.size
         context = Context(tuple(self.definitions), size)
         exprs = [e for e in (a, b) if isinstance(e, Basic)]
         concrete = _concrete_size(exprs, size)
@@ -581,7 +573,7 @@ class _Judge:
             softmax_ce.i: index,
         }
         expected = softmax_ce.RESULT.rhs.xreplace(mapping)
-        link = self.link(value, expected, None, (Eq(_label_sum(labels, self.notation.size), 1),))
+        link = self.link(value, expected, None, (Eq(_label_sum(labels, self.letters.size), 1),))
         shown = f"derive's result for this loss is {_plain(expected)} (given Σ {_name(labels)} = 1)"
         if link.verdict == PROVEN:
             return FinalResult(finding.line, finding.source, True, f"agrees: {shown}")
@@ -710,10 +702,10 @@ def _relation_text(relation) -> str:
     return f"{a} {'=' if isinstance(relation, Eq) else '≠'} {b}"
 
 
-def _sources(piece: Piece, spans, new: bool) -> list[str]:
+def _sources(piece: Piece, sides: list, spans, new: bool) -> list[str]:
     """How each link of a row is shown: ``a = b`` for the first of a new chain, ``= c`` after."""
-    if spans is None or any(t.start >= len(piece.text) for t in piece.tokens[-1:]):
-        return [piece.source] * 8 if spans is None else [piece.source] * len(spans)
+    if spans is None or piece.end_line:  # a row glued from two blocks: show it whole
+        return [piece.source] * len(sides)
     if not new:
         return [f"= {piece.excerpt(*span)}" for span in spans]
     first = piece.excerpt(spans[0][0], spans[1][1]) if len(spans) > 1 else piece.source

@@ -109,7 +109,6 @@ _GREEK = {
 }
 _ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0304", "tilde": "\u0303"}
 _STYLE = {"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathbb", "mathcal"}
-_RELATIONS = {"=": "eq", "neq": "ne", "ne": "ne"}
 _ARROWS = {"rightarrow", "longrightarrow", "Rightarrow", "Longrightarrow", "to", "implies", "mapsto"}
 _NAMED_FUNCTIONS = {"log", "ln", "exp", "softmax", "tanh", "sigmoid"}
 _GENERIC_FUNCTIONS = {"f", "g", "h"}
@@ -197,7 +196,7 @@ class Statement:
 
 
 @dataclass
-class Notation:
+class Letters:
     """What the whole post says about its letters, learned before any equation is read."""
 
     size: Symbol = field(default_factory=lambda: Symbol("N", integer=True, positive=True))
@@ -207,10 +206,10 @@ class Notation:
 class Reader:
     """Reads one row of math. ``variable`` is what a prime ``'`` differentiates by."""
 
-    def __init__(self, tokens: list[Token], notation: Notation, variable: Expr | None = None) -> None:
+    def __init__(self, tokens: list[Token], letters: Letters, variable: Expr | None = None) -> None:
         self.tokens = tokens
         self.position = 0
-        self.notation = notation
+        self.letters = letters
         self.variable = variable
         self.depth = 0
 
@@ -402,14 +401,13 @@ class Reader:
             self.take()
             return _number(token.text)
         if token.kind == "letter":
-            return self.letters()
+            return self.letter_run()
         if token.kind == "char":
             if token.text == "{":
                 return self.group()
             if token.text in "([":
                 self.take()
-                inner = self.expression_or_matrix_close(")" if token.text == "(" else "]")
-                return inner
+                return self.bracketed()
             if token.text == "|":
                 raise Unreadable("absolute values and norms are not supported")
             raise Unreadable(f"unexpected {token.text!r}")
@@ -417,16 +415,15 @@ class Reader:
             return self.command()
         raise Unreadable(f"unexpected {token.text!r}")
 
-    def expression_or_matrix_close(self, closer: str) -> Expr:
+    def bracketed(self) -> Expr:
+        """``( … )`` or ``[ … ]``, after the opening bracket."""
         value = self.expression()
-        if closer == "]" and self.at("char", ")"):
-            raise Unreadable("brackets do not match")
         token = self.take()
-        if token.kind != "char" or token.text not in (closer, ")", "]"):
+        if token.kind != "char" or token.text not in ")]":
             raise Unreadable(f"expected a closing bracket but found {token.text!r}")
         return value
 
-    def letters(self) -> Expr:
+    def letter_run(self) -> Expr:
         """A letter, or a run of letters written together (a name such as CE or log)."""
         first = self.take()
         run = [first]
@@ -454,9 +451,9 @@ class Reader:
         return Function(name)(argument)
 
     def symbol(self, name: str) -> Symbol:
-        if name == self.notation.size.name:
-            return self.notation.size
-        if len(name) == 1 and name in self.notation.index_letters:
+        if name == self.letters.size.name:
+            return self.letters.size
+        if len(name) == 1 and name in self.letters.index_letters:
             return Symbol(name, integer=True, positive=True)
         return Symbol(name)
 
@@ -521,12 +518,12 @@ class Reader:
 
     def function_argument(self) -> Expr:
         if self.at("char", "(") or self.at("char", "["):
-            closer = ")" if self.take().text == "(" else "]"
-            return self.expression_or_matrix_close(closer)
+            self.take()
+            return self.bracketed()
         return self.factor()
 
     def softmax(self, argument) -> Expr:
-        size = self.notation.size
+        size = self.letters.size
         if isinstance(argument, MatrixBase):
             entries = list(argument)
             total = sum((exp(e) for e in entries), Integer(0))
@@ -584,17 +581,10 @@ class Reader:
         raise Unreadable(f"unknown command \\{name}")
 
     def raw_group(self) -> str:
-        self.expect("char", "{")
-        depth, parts = 1, []
-        while True:
-            token = self.take()
-            if token.kind == "char" and token.text == "{":
-                depth += 1
-            elif token.kind == "char" and token.text == "}":
-                depth -= 1
-                if depth == 0:
-                    return "".join(parts).strip()
-            parts.append(token.text if token.kind != "cmd" else "\\" + token.text)
+        """The text of a braced group, as written (``\\text{if }`` → ``if``)."""
+        if not self.at("char", "{"):
+            raise Unreadable(f"expected {{ but found {self.take().text!r}")
+        return "".join(t.text if t.kind != "cmd" else "\\" + t.text for t in self.braced_tokens()).strip()
 
     def _environment_name(self) -> str:
         # Positioned at or just after \begin.
@@ -655,42 +645,28 @@ class Reader:
 
     def condition(self, tokens: list[Token]):
         """``, & \\text{if } i = j``, ``\\quad (i \\neq n)``, ``\\text{otherwise}``: a relation or None."""
-        words = [t for t in tokens if not (t.kind == "char" and t.text in ",&():") and t.kind != "quad"]
-        text = []
-        index = 0
-        while index < len(words):
-            token = words[index]
-            if token.kind == "cmd" and token.text == "text":
-                # \text{if } … \text{otherwise}: collect the braced word.
-                depth, word = 0, []
-                index += 1
-                while index < len(words):
-                    inner = words[index]
-                    if inner.kind == "char" and inner.text == "{":
-                        depth += 1
-                    elif inner.kind == "char" and inner.text == "}":
-                        depth -= 1
-                        if depth == 0:
-                            break
-                    else:
-                        word.append(inner.text)
-                    index += 1
-                text.append(("word", "".join(word).strip()))
-            elif not (token.kind == "char" and token.text in "{}"):
-                text.append(("tex", token))
-            index += 1
-        words_only = [w for kind, w in text if kind == "word"]
-        if any(w in ("otherwise", "else", "sonst") for w in words_only):
+        reader = Reader(
+            [t for t in tokens if not (t.kind == "char" and t.text in ",&():") and t.kind != "quad"],
+            self.letters,
+        )
+        words, relation = [], []
+        while not reader.done():
+            if reader.at("cmd", "text"):
+                reader.take()
+                words.append(reader.raw_group())
+            else:
+                relation.append(reader.take())
+        if any(w in ("otherwise", "else", "sonst") for w in words):
             return None
-        relation = [t for kind, t in text if kind == "tex"]
         if not relation:
-            if words_only and all(w in ("if", "for", "when", "") for w in words_only):
+            if not words:
+                return None
+            if all(w in ("if", "for", "when", "") for w in words):
                 raise Unreadable("a case without a condition")
-            return None if not words_only else _unreadable_condition(words_only)
-        source = "".join(t.text for t in relation)
-        statement = Reader(relation, self.notation).statement()
+            raise Unreadable(f"cannot read the condition {' '.join(words)!r}")
+        statement = Reader(relation, self.letters).statement()
         if len(statement.sides) != 2 or statement.continues:
-            raise Unreadable(f"cannot read the condition {source!r}")
+            raise Unreadable(f"cannot read the condition {''.join(t.text for t in relation)!r}")
         a, b = statement.sides
         return Ne(a, b) if statement.relation == "ne" else Eq(a, b)
 
@@ -718,7 +694,7 @@ class Reader:
             tokens.append(token)
 
     def _sub(self, tokens: list[Token]) -> Reader:
-        sub = Reader(tokens, self.notation, self.variable)
+        sub = Reader(tokens, self.letters, self.variable)
         sub.depth = self.depth + 1
         if sub.depth > MAX_DEPTH:
             raise Unreadable(f"nested more than {MAX_DEPTH} deep")
@@ -802,7 +778,7 @@ class Reader:
 
     def sum(self) -> Expr:
         self.take()
-        variable, lower, upper, excluded = None, Integer(1), self.notation.size, None
+        variable, lower, upper, excluded = None, Integer(1), self.letters.size, None
         if self.at("char", "_"):
             self.take()
             tokens = self.braced_tokens()
@@ -849,10 +825,6 @@ def _raise(message: str):
     raise Unreadable(message)
 
 
-def _unreadable_condition(words: list[str]):
-    raise Unreadable(f"cannot read the condition {' '.join(words)!r}")
-
-
 def _single_digit(text: str) -> Expr:
     # TeX takes one character after _ or ^ without braces: z_12 is z_1 times 2.
     if len(text) > 1:
@@ -870,11 +842,11 @@ def _multiply(a, b):
     return Mul(a, b)
 
 
-def read_statement(tokens: list[Token], notation: Notation, variable: Expr | None = None) -> Statement:
+def read_statement(tokens: list[Token], letters: Letters, variable: Expr | None = None) -> Statement:
     """Read one row of math: a statement ``a = b = …``, ``= b`` or a bare expression."""
     if not tokens:
         raise Unreadable("an empty equation")
-    reader = Reader(tokens, notation, variable)
+    reader = Reader(tokens, letters, variable)
     try:
         return reader.statement()
     except RecursionError as error:
@@ -882,13 +854,3 @@ def read_statement(tokens: list[Token], notation: Notation, variable: Expr | Non
     except (TypeError, ValueError, AttributeError, IndexError) as error:
         # SymPy rejects some combinations (a matrix plus a number, …); that is unreadable math.
         raise Unreadable(f"not a well-formed expression ({error})") from error
-
-
-def derivative_variable(statement: Statement) -> Expr | None:
-    """The variable a chain differentiates by, for primes in its later rows."""
-    for side in statement.sides:
-        if isinstance(side, Expr):
-            for derivative in sorted(side.atoms(Derivative), key=str):
-                if len(derivative.variables) == 1:
-                    return derivative.variables[0]
-    return None

@@ -9,7 +9,6 @@ from derive.check.judge import PROVEN, UNCHECKED, WRONG, Report, check_text
 from derive.errors import DeriveError
 
 MAX_BYTES = 2_000_000
-SUFFIXES = (".md", ".markdown", ".qmd", ".tex", ".html", ".htm", ".txt")
 
 
 class PostUnreadable(DeriveError):
