@@ -72,7 +72,9 @@ def cli() -> None:
 def list_derivations() -> None:
     """List the derivations derive knows, one per line."""
     for derivation in derivations.REGISTRY.values():
-        click.echo(f"{derivation.name}\t{derivation.summary}")
+        routes = [route.name for route in derivation.routes]
+        also = f" (routes: {', '.join(routes)})" if len(routes) > 1 else ""
+        click.echo(f"{derivation.name}\t{derivation.summary}{also}")
 
 
 @cli.command("check")
@@ -149,6 +151,51 @@ def _target_help() -> str:
     return "Where the post is published: " + "; ".join(f"{t.name}: {t.summary}" for t in TARGETS.values())
 
 
+#: The notation option of each role, with the letters people use for it.
+_ROLE_HELP = {
+    "logits": "Letter of the logits (z, o, a …).",
+    "probs": "Letter of the probabilities (p, ŷ …).",
+    "labels": "Letter of the labels (y, t …).",
+    "classes": "Letter of the class count (N, c …).",
+}
+
+
+def _notation_options(roles: tuple[str, ...]):
+    """--notation and one option per role, for a derivation whose symbols play ``roles``."""
+
+    def decorate(function):
+        for role in reversed(roles):
+            function = click.option(f"--{role}", metavar="LETTER", callback=_letter, help=_ROLE_HELP[role])(
+                function
+            )
+        if roles:
+            function = click.option(
+                "--notation",
+                type=click.Choice(list(PRESETS)),
+                default=DEFAULT_PRESET,
+                show_default=True,
+                help="Letters for logits-probabilities-labels(-classes), as in the usual notes.",
+            )(function)
+        return function
+
+    return decorate
+
+
+def _route_option(derivation: Derivation):
+    """--route, for a derivation that reaches its result in more than one way."""
+    routes = derivation.routes
+    if len(routes) == 1:
+        return lambda function: function
+    described = "; ".join(f"{route.name}: {route.summary}" for route in routes)
+    return click.option(
+        "--route",
+        type=click.Choice([route.name for route in routes]),
+        default=routes[0].name,
+        show_default=True,
+        help=f"Which way the post goes. {described}",
+    )
+
+
 def _derivation_command(derivation: Derivation) -> click.Command:
     def check_n(ctx: click.Context, param: click.Parameter, value: int) -> int:
         try:
@@ -159,7 +206,7 @@ def _derivation_command(derivation: Derivation) -> click.Command:
     @click.command(
         name=derivation.name,
         help=f"{derivation.summary}.\n\nWrites output/{derivation.name}-n<N>.md unless -o says otherwise; "
-        "other languages and targets add to the name (output/softmax-ce-n3.ko.github.md).",
+        f"other routes, languages and targets add to the name (output/{derivation.name}-n3.ko.github.md).",
     )
     @click.option(
         "--n",
@@ -168,8 +215,9 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         default=derivation.default_n,
         show_default=True,
         callback=check_n,
-        help=f"Number of classes in the worked example ({derivation.min_n} to {derivation.max_n}).",
+        help=f"{derivation.n_help} ({derivation.min_n} to {derivation.max_n}).",
     )
+    @_route_option(derivation)
     @click.option(
         "--target",
         type=click.Choice(list(TARGETS)),
@@ -180,17 +228,7 @@ def _derivation_command(derivation: Derivation) -> click.Command:
     @click.option(
         "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of the prose."
     )
-    @click.option(
-        "--notation",
-        type=click.Choice(list(PRESETS)),
-        default=DEFAULT_PRESET,
-        show_default=True,
-        help="Letters for logits-probabilities-labels(-classes), as in the usual notes.",
-    )
-    @click.option("--logits", metavar="LETTER", callback=_letter, help="Letter of the logits (z, o, a …).")
-    @click.option("--probs", metavar="LETTER", callback=_letter, help="Letter of the probabilities (p, ŷ …).")
-    @click.option("--labels", metavar="LETTER", callback=_letter, help="Letter of the labels (y, t …).")
-    @click.option("--classes", metavar="LETTER", callback=_letter, help="Letter of the class count (N, c …).")
+    @_notation_options(derivation.roles)
     @click.option(
         "-o", "--output", metavar="PATH", callback=_not_empty, help="Where to write the post; '-' for stdout."
     )
@@ -216,11 +254,17 @@ def _derivation_command(derivation: Derivation) -> click.Command:
     )
     @click.option("--force", is_flag=True, help="Overwrite files derive did not write, or that were edited.")
     def command(
-        n: int, target: str, lang: str, output: str | None, date: datetime.datetime | None, **options: Any
+        n: int,
+        target: str,
+        lang: str,
+        output: str | None,
+        date: datetime.datetime | None,
+        route: str | None = None,
+        **options: Any,
     ) -> None:
         render_target = TARGETS[target]
-        notation = PRESETS[options["notation"]].overridden(
-            **{role: options[role] for role in ("logits", "probs", "labels", "classes")}
+        notation = PRESETS[options.get("notation", DEFAULT_PRESET)].overridden(
+            **{role: options[role] for role in derivation.roles}
         )
         to_stdout = output == "-"
         if options["pdf"] and (target != "latex" or to_stdout):
@@ -228,7 +272,7 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         if options["katex_base"] and target != "html":
             raise click.UsageError("--katex-base only applies to --target html")
         post = OutputFile(
-            Path(output) if output else default_path(derivation.name, n, render_target, lang),
+            Path(output) if output else default_path(derivation.file_stem(route), n, render_target, lang),
             create_parent=output is None,
         )
         files = [] if to_stdout else [post]
@@ -242,6 +286,7 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         generated = generate(
             derivation.name,
             n,
+            route=route,
             date=day,
             target=render_target,
             lang=lang,

@@ -30,9 +30,10 @@ def record(equation: ProvenEquation) -> dict:
     }
 
 
-def certificate(derivation: str, n: int, equations: tuple[ProvenEquation, ...]) -> dict:
+def certificate(derivation: str, n: int, equations: tuple[ProvenEquation, ...], *, route: str) -> dict:
     return {
         "derivation": derivation,
+        "route": route,
         "n": n,
         "generator": f"derive {__version__}",
         "equations": [record(e) for e in equations],

@@ -27,13 +27,14 @@ class Proven:
 
     name: str
     n: int
+    route: str
     document: Document
     equations: tuple[ProvenEquation, ...]
 
     @cached_property
     def certificate(self) -> str:
         """The sealed JSON record of every proof: the same for every post of this derivation."""
-        return seal_json(certificate(self.name, self.n, self.equations))
+        return seal_json(certificate(self.name, self.n, self.equations, route=self.route))
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,12 @@ class Generated:
         return f"{len(self.equations)} equations, all proven: {detail}"
 
 
-def prove_derivation(name: str, n: int) -> Proven:
-    derivation = derivations.get(name)  # 1. which derivation, and its limits
+def prove_derivation(name: str, n: int, route: str | None = None) -> Proven:
+    derivation = derivations.get(name)  # 1. which derivation, route and limits
+    chosen = derivation.get_route(route)
     derivation.check_n(n)
-    document = derivation.build(n)  # 2. the chains of SymPy equations
-    return Proven(name, n, document, prove(document))  # 3. every link proven, or StepNotProven
+    document = chosen.build(n)  # 2. the chains of SymPy equations
+    return Proven(name, n, chosen.name, document, prove(document))  # 3. every link proven, or StepNotProven
 
 
 def publish(
@@ -69,11 +71,12 @@ def publish(
     notation: Notation | None = None,
     katex_base: str | None = None,
 ) -> Generated:
-    template = derivations.get(proven.name).template
+    derivation = derivations.get(proven.name)
     post = render(  # 4. printed for one host, language and notation
         proven.document,
         proven.equations,
-        template,
+        derivation.get_route(proven.route).template,
+        template_dir=derivation.template_dir,
         target=target,
         lang=lang,
         notation=notation,
@@ -87,6 +90,8 @@ def publish(
     )
 
 
-def generate(name: str, n: int, *, date: datetime.date, **options: Any) -> Generated:
+def generate(
+    name: str, n: int, *, date: datetime.date, route: str | None = None, **options: Any
+) -> Generated:
     """Prove and publish one post; ``options`` are those of :func:`publish`."""
-    return publish(prove_derivation(name, n), date=date, **options)
+    return publish(prove_derivation(name, n, route), date=date, **options)

@@ -81,10 +81,13 @@ def _yaml(fields: Mapping[str, object]) -> str:
 
 
 @cache
-def environment(syntax: str = "jinja") -> Environment:
-    """The Jinja environment for templates of one syntax: "jinja", or "latex" for TeX layouts."""
+def environment(syntax: str = "jinja", extra_dir: Path | None = None) -> Environment:
+    """The Jinja environment for templates of one syntax: "jinja", or "latex" for TeX layouts.
+
+    ``extra_dir`` holds the templates of a derivation registered outside derive.
+    """
     env = Environment(
-        loader=FileSystemLoader(template_dir()),
+        loader=FileSystemLoader([template_dir(), *([extra_dir] if extra_dir else [])]),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -156,6 +159,7 @@ def render(
     notation: Notation | None = None,
     date: datetime.date,
     katex_base: str | None = None,
+    template_dir: Path | None = None,
 ) -> str:
     """The post: ``template`` filled with the proven ``equations``, laid out for ``target``."""
     names = (notation or Notation()).names(document.roles, _other_names(document, equations))
@@ -186,7 +190,7 @@ def render(
         return layout.ref(tags[-1])
 
     body = (
-        environment()
+        environment(extra_dir=template_dir)
         .get_template(template)
         .make_module(
             {
@@ -196,6 +200,8 @@ def render(
                 "ref": ref,
                 "math": {key: layout.math(printed(expr)) for key, expr in document.math.items()},
                 "data": document.data,
+                "chains": order,
+                "derivation": document.derivation,
                 "count": len(equations),
             }
         )

@@ -1,29 +1,85 @@
-"""The derivations derive knows, each registered once with its name, summary and limits.
+"""The derivations derive knows, each registered once with its name, summary and parameters.
 
-``derive list``, ``derive <name> --help`` and the CLI's checks all read this registry.
+``derive list``, ``derive <name> --help``, the CLI's checks and the library all read this
+registry. A derivation is a ``build(n)`` function returning a :class:`~derive.document.Document`
+of chains, and a template for its prose; :func:`register` adds one of your own::
+
+    register(Derivation("power-rule", "d/dx xⁿ = n xⁿ⁻¹", build))
+
+Without a template of its own, a derivation is shown by ``generic.j2``: each chain under the
+text given for it in ``Document.data["prose"]``.
 """
 
 from __future__ import annotations
 
 import difflib
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from derive.document import Document
 from derive.errors import InvalidParameter, UnknownDerivation
+from derive.notation import ROLES
+
+GENERIC_TEMPLATE = "generic.j2"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way through a derivation: its own chains and prose, the same proven result."""
+
+    name: str
+    summary: str
+    build: Callable[[int], Document]
+    template: str = GENERIC_TEMPLATE
 
 
 @dataclass(frozen=True)
 class Derivation:
-    """A named derivation: ``build(n)`` returns its document for a worked example of ``n``."""
+    """A named derivation: ``build(n)`` returns its document for a worked example of ``n``.
+
+    ``build`` and ``template`` make the default route, called ``route``; ``other_routes``
+    reach the same result another way (``derive softmax-ce --route complement``).
+    ``n_help`` says what ``--n`` counts, and ``roles`` which letters a notation may rename.
+    ``template_dir`` is where a template of your own lives, outside derive's package.
+    """
 
     name: str
     summary: str
-    template: str
     build: Callable[[int], Document]
+    template: str = GENERIC_TEMPLATE
+    route: str = "default"
+    route_summary: str = ""
+    other_routes: tuple[Route, ...] = ()
+    n_help: str = "Number of classes in the worked example"
     default_n: int = 3
     min_n: int = 2
     max_n: int = 50
+    roles: tuple[str, ...] = ()
+    template_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        unknown = set(self.roles) - set(ROLES)
+        if unknown:
+            raise ValueError(f"unknown roles {sorted(unknown)}; a notation renames {', '.join(ROLES)}")
+        names = [route.name for route in self.routes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"{self.name} has two routes with the same name: {names}")
+
+    @property
+    def routes(self) -> tuple[Route, ...]:
+        """Every route, the default first."""
+        default = Route(self.route, self.route_summary or self.summary, self.build, self.template)
+        return (default, *self.other_routes)
+
+    def get_route(self, name: str | None = None) -> Route:
+        """The route called ``name`` (the default for None), or an error naming the known ones."""
+        for route in self.routes:
+            if name is None or route.name == name:
+                return route
+        known = ", ".join(route.name for route in self.routes)
+        raise InvalidParameter(f"{self.name} has no route '{name}'; its routes are {known}")
 
     def check_n(self, n: int) -> int:
         if not self.min_n <= n <= self.max_n:
@@ -33,11 +89,19 @@ class Derivation:
             )
         return n
 
+    def file_stem(self, route: str | None = None) -> str:
+        """``softmax-ce``, or ``softmax-ce-complement`` for a route other than the default."""
+        chosen = self.get_route(route).name
+        return self.name if chosen == self.route else f"{self.name}-{chosen}"
+
 
 REGISTRY: dict[str, Derivation] = {}
 
 
 def register(derivation: Derivation) -> Derivation:
+    """Add ``derivation`` to the registry; a name can be registered only once."""
+    if derivation.name in REGISTRY and REGISTRY[derivation.name] != derivation:
+        raise ValueError(f"a derivation named '{derivation.name}' is already registered")
     REGISTRY[derivation.name] = derivation
     return derivation
 
@@ -52,17 +116,26 @@ def get(name: str) -> Derivation:
         raise UnknownDerivation(f"no derivation named '{name}'{hint}") from None
 
 
-def _register_builtins() -> None:
-    from derive.derivations import softmax_ce
+def builder(module: str) -> Callable[[int], Document]:
+    """``build`` of ``derive.derivations.<module>``, imported when first used.
 
-    register(
-        Derivation(
-            name="softmax-ce",
-            summary="softmax + cross-entropy: ∂L/∂z_i = p_i − y_i, with a worked example for N classes",
-            template="softmax-ce.j2",
-            build=softmax_ce.build,
-        )
-    )
+    Routes that share a derivation's symbols import its module; building them lazily keeps
+    that module free of imports back from its routes.
+    """
+
+    def build(n: int) -> Document:
+        return importlib.import_module(f"derive.derivations.{module}").build(n)
+
+    return build
+
+
+#: The modules of derive's own derivations; each defines ``DERIVATION``.
+BUILTIN_MODULES = ("softmax_ce",)
+
+
+def _register_builtins() -> None:
+    for module in BUILTIN_MODULES:
+        register(importlib.import_module(f"derive.derivations.{module}").DERIVATION)
 
 
 _register_builtins()
