@@ -159,6 +159,21 @@ class Context:
 
     definitions: tuple[Definition, ...] = ()
     size: Expr | None = None
+    #: Free indices that range over something other than the classes: ``((b, M),)`` says
+    #: ``b`` runs over ``1..M`` (the inputs of a layer), not ``1..N``.
+    ranges: tuple[tuple[Symbol, Expr], ...] = ()
+
+    @property
+    def sizes(self) -> tuple[Expr, ...]:
+        """The size symbols: the number of classes, and the upper bounds of other ranges."""
+        return tuple(dict.fromkeys(s for s in (self.size, *(u for _, u in self.ranges)) if s is not None))
+
+    def normalize(self, expr: Expr) -> Expr:
+        """:func:`normalize` with this context's number of classes and index ranges."""
+        return normalize(expr, self.size, self.ranges)
+
+    def with_ranges(self, *ranges: tuple[Symbol, Expr]) -> Context:
+        return Context(self.definitions, self.size, (*self.ranges, *ranges))
 
     def lookup(self, atom: Basic) -> Definition | None:
         for definition in self.definitions:
@@ -168,7 +183,8 @@ class Context:
 
     def instantiate(self, values: dict) -> Context:
         size = self.size.xreplace(values) if self.size is not None else None
-        return Context(tuple(d.instantiate(values) for d in self.definitions), size)
+        ranges = tuple((index, upper.xreplace(values)) for index, upper in self.ranges)
+        return Context(tuple(d.instantiate(values) for d in self.definitions), size, ranges)
 
     def held_by(self, variables) -> frozenset:
         """The abbreviations a derivative holds as variables: p for ∂/∂p_i."""
@@ -219,7 +235,7 @@ class Context:
         value = self.derivative(self.unfold(definition.expression), var)
         # With a concrete variable (z_3) the result is self-contained, so it is safe to
         # normalize once here rather than in every equation that uses it.
-        return normalize(value, self.size) if not var.free_symbols else value
+        return self.normalize(value) if not var.free_symbols else value
 
     def fold(self, expr: Expr) -> Expr:
         """Replace the normal form of each opaque definition by its name (``Σ_k e^{z_k}`` → S)."""
@@ -230,7 +246,7 @@ class Context:
 
     @lru_cache(maxsize=256)  # noqa: B019 - contexts are immutable and few
     def opaque_normal_form(self, definition: Definition) -> Expr:
-        return normalize(self.unfold(definition.expression), self.size)
+        return self.normalize(self.unfold(definition.expression))
 
 
 def _bound_name(height: int) -> Dummy:
@@ -265,14 +281,13 @@ def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr, size: Expr | N
         for factor in Mul.make_args(term):
             (inside if var in factor.free_symbols else outside).append(factor)
         partner = next((p for f in inside if (p := _delta_partner(f, var)) is not None), None)
-        # Σ_k δ_{ka} f(k) = f(a) needs a in the range of k: both must range over the classes.
+        # Σ_k δ_{ka} f(k) = f(a) needs a in the range of k: both must range over the same set.
         collapses = (
             partner is not None
             and size is not None
-            and (lower, upper) == classes
             and partner.is_Symbol
             and partner.is_integer
-            and ranges.get(partner, classes) == classes
+            and ranges.get(partner, classes) == (lower, upper)
         )
         if collapses:
             total.append(Mul(*outside) * _normalize(Mul(*inside).xreplace({var: partner}), size, ranges))
@@ -285,13 +300,14 @@ def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr, size: Expr | N
     return Add(*total)
 
 
-def normalize(expr: Expr, size: Expr | None = None) -> Expr:
+def normalize(expr: Expr, size: Expr | None = None, ranges: tuple[tuple[Symbol, Expr], ...] = ()) -> Expr:
     """Normal form for sums over class indices (see the module docstring).
 
     ``size`` is the number of classes; free integer indices are taken to range over
-    ``1..size``. Without it, no Kronecker delta is collapsed.
+    ``1..size``, or ``1..upper`` for those given in ``ranges``. Without ``size``, no
+    Kronecker delta is collapsed.
     """
-    return _normalize(expr, size, {})
+    return _normalize(expr, size, {index: (Integer(1), upper) for index, upper in ranges})
 
 
 def _normalize(expr: Expr, size: Expr | None, ranges: dict) -> Expr:

@@ -33,10 +33,12 @@ from sympy import (
 )
 from sympy.core.expr import AtomicExpr
 from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions import DiagMatrix, MatrixSymbol, Transpose
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.algebra import SumExcept
+from derive.matrices import Gradient
 
 #: Sums with more terms than this are written with ``\cdots`` in the middle.
 MAX_TERMS = 6
@@ -186,6 +188,24 @@ class DerivePrinter(LatexPrinter):
 
     _print_ImmutableMatrix = _print_ImmutableDenseMatrix = _print_MatrixBase
     _print_Matrix = _print_MutableDenseMatrix = _print_MatrixBase
+
+    # -- vector and matrix forms (derive.matrices) ----------------------------------------
+
+    def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
+        # The vector p prints with the letter of the entries p_i, renamed alike by a notation.
+        return self._print_Symbol(Symbol(str(expr.name)))
+
+    def _print_Transpose(self, expr: Transpose) -> str:
+        inner = self._print(expr.arg)
+        if isinstance(expr.arg, MatrixSymbol) and "^" not in inner:
+            return f"{inner}^{{\\top}}"
+        return f"\\left({inner}\\right)^{{\\top}}"
+
+    def _print_DiagMatrix(self, expr: DiagMatrix) -> str:
+        return f"\\operatorname{{diag}}\\left({self._print(expr.args[0])}\\right)"
+
+    def _print_Gradient(self, expr: Gradient) -> str:
+        return self._print_Derivative(Derivative(expr.function, Symbol(str(expr.variable.name))))
 
 
 def _kept(size: int, limit: int) -> list[int | None]:

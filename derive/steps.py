@@ -25,7 +25,7 @@ from sympy import (
     fraction,
 )
 
-from derive.algebra import SumExcept, normalize
+from derive.algebra import SumExcept
 from derive.errors import RuleNotApplicable
 from derive.verify import Conditions, Verifier
 
@@ -120,7 +120,7 @@ class EvaluateDerivatives(Rule):
     def _value(self, derivative: Derivative) -> Expr:
         context = self.verifier.context
         # Differentiating by p_i keeps p as the variable in the answer: 1/p_i, not S e^{-z_i}.
-        value = normalize(context.unfold(derivative, context.held_by(derivative.variables)), context.size)
+        value = context.normalize(context.unfold(derivative, context.held_by(derivative.variables)))
         value = Conditions.of(self.given).zero_deltas(context.fold(value))
         # A fractional value stays a factor of its own: −y_i · 1/p_i, as a person writes it.
         return UnevaluatedExpr(value) if fraction(value)[1] != 1 else value

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sympy import (
     Add,
@@ -43,8 +43,9 @@ from sympy import (
 from sympy.core.function import AppliedUndef
 from sympy.core.sympify import _sympify
 
-from derive.algebra import Context, assignments, fresh_bound, index_symbols, normalize
+from derive.algebra import Context, assignments, fresh_bound, index_symbols
 from derive.errors import IdentityNotProven
+from derive.matrices import as_indexed, generic_entry, is_matrix_form
 
 NUMERIC_DIGITS = 30
 NUMERIC_TOLERANCE = Rational(1, 10**20)
@@ -192,10 +193,13 @@ class Verifier:
             conds = Conditions.of(conditions)
         except ValueError as error:
             return Proof(False, "none", str(error))
-        # Bound variables get fresh names first, so instantiating a free index never captures one.
         # _sympify is strict: it accepts numbers and SymPy objects and never parses a string.
-        lhs, rhs = (_fresh(_sympify(e)) for e in (lhs, rhs))
+        lhs, rhs = _sympify(lhs), _sympify(rhs)
         try:
+            if is_matrix_form(lhs) or is_matrix_form(rhs):
+                return self._prove_matrix_form(lhs, rhs, conds)
+            # Bound variables get fresh names first, so instantiating a free index never captures one.
+            lhs, rhs = _fresh(lhs), _fresh(rhs)
             if isinstance(lhs, MatrixBase) or isinstance(rhs, MatrixBase):
                 return self._prove_matrix(lhs, rhs, conds)
             return self._prove_scalar(lhs, rhs, conds)
@@ -210,11 +214,11 @@ class Verifier:
         return self.context.size
 
     def _indices(self, *exprs: Expr) -> list[Symbol]:
-        return [s for s in index_symbols(*exprs) if s != self.size]
+        return [s for s in index_symbols(*exprs) if s not in self.context.sizes]
 
     def _is_general(self, *exprs: Expr) -> bool:
         free = set().union(*(e.free_symbols for e in exprs))
-        return bool(self._indices(*exprs)) or (self.size is not None and self.size in free)
+        return bool(self._indices(*exprs)) or any(size in free for size in self.context.sizes)
 
     def _prove_scalar(self, lhs: Expr, rhs: Expr, conds: Conditions, confirm: bool = True) -> Proof:
         if not self._is_general(lhs, rhs):
@@ -253,14 +257,37 @@ class Verifier:
         summary = f"entrywise, {len(entries)} entries: {'; '.join(sorted(methods))}"
         return Proof(True, f"{summary}; numeric check of {confirmed} entries" if confirmed else summary)
 
+    def _prove_matrix_form(self, lhs: Expr, rhs: Expr, conds: Conditions) -> Proof:
+        """A matrix expression: entry by entry when its size is known, else at generic (a, b)."""
+        if not all(is_matrix_form(e) or isinstance(e, MatrixBase) for e in (lhs, rhs)):
+            return Proof(False, "none", "one side is a matrix and the other is not")
+        if lhs.shape != rhs.shape:
+            return Proof(False, "none", f"shapes differ: {lhs.shape} and {rhs.shape}")
+        rows, cols = lhs.shape
+        if rows.is_Integer and cols.is_Integer:
+            explicit = [e.as_explicit().applyfunc(as_indexed) for e in (lhs, rhs)]
+            return self._prove_matrix(*(_fresh(e) for e in explicit), conds)
+        row, col = Dummy("a", integer=True, positive=True), Dummy("b", integer=True, positive=True)
+        # Each generic index runs over its own dimension: rows of W over the outputs, columns
+        # over the inputs; an index over the classes needs no range of its own.
+        ranges = tuple(
+            (index, size) for index, size in ((row, rows), (col, cols)) if size not in (1, self.size)
+        )
+        verifier = replace(self, context=self.context.with_ranges(*ranges))
+        entries = (_fresh(generic_entry(e, row, col)) for e in (lhs, rhs))
+        proof = verifier._prove_scalar(*entries, conds)
+        if not proof.verified:
+            return Proof(False, "none", f"entry (a, b): {proof.reason}", proof.counterexample)
+        return Proof(True, f"entry (a, b) at generic indices, {proof.method}")
+
     # -- the three lines of proof ----------------------------------------------------------
 
     def _prepare(self, context: Context, expr: Expr, conds: Conditions, symbolic: bool) -> Expr:
-        expr = normalize(context.unfold(conds.identify(expr)), context.size)
+        expr = context.normalize(context.unfold(conds.identify(expr)))
         if symbolic:
             expr = conds.zero_deltas(expr)
         for constrained, value in conds.constraints:
-            expr = _impose(expr, normalize(context.unfold(constrained), context.size), value)
+            expr = _impose(expr, context.normalize(context.unfold(constrained)), value)
         return context.fold(expr)
 
     def _difference_vanishes(
@@ -288,7 +315,7 @@ class Verifier:
                     yield n, case
 
     def _instantiate(self, n: int | None, case: dict, conds: Conditions, *exprs: Expr):
-        size = {self.size: Integer(n)} if n is not None and self.size is not None else {}
+        size = {s: Integer(n) for s in self.context.sizes} if n is not None else {}
         values = size | {symbol: Integer(v) for symbol, v in case.items()}
         # Definitions get N only: their own indices are generic (p_k for every k).
         return (
