@@ -40,8 +40,11 @@ from sympy import (
     Tuple,
     UnevaluatedExpr,
     diff,
+    exp,
     expand,
 )
+from sympy.concrete.expr_with_limits import ExprWithLimits
+from sympy.core.function import AppliedUndef
 
 
 class SumExcept(Expr):
@@ -115,9 +118,11 @@ def fresh_bound(expr: Expr) -> Expr:
 class Definition:
     """``name := expression``.
 
-    ``name`` is a Symbol (``L``) or an Indexed with symbolic indices (``p[k]``), which stands
-    for the whole family ``p_1, p_2, …``. An opaque definition is kept as an atom while
-    proving, and unfolded only when a proof needs it.
+    ``name`` is a Symbol (``L``), an Indexed with symbolic indices (``p[k]``), which stands
+    for the whole family ``p_1, p_2, …``, or a function applied to distinct symbols
+    (``σ(x) := 1/(1 + e^{−x})``), which stands for the function at every argument
+    (``σ(z_i) = 1/(1 + e^{−z_i})``). An opaque definition is kept as an atom while proving,
+    and unfolded only when a proof needs it.
     """
 
     name: Expr
@@ -127,20 +132,31 @@ class Definition:
     def __post_init__(self) -> None:
         if self.opaque and not isinstance(self.name, Symbol):
             raise ValueError(f"an opaque definition names a plain symbol, not {self.name}")
+        if isinstance(self.name, AppliedUndef):
+            arguments = self.name.args
+            if not all(isinstance(a, Symbol) for a in arguments) or len(set(arguments)) != len(arguments):
+                raise ValueError(f"a function is defined at distinct symbols, as in f(x, y), not {self.name}")
 
     @property
     def head(self) -> Basic:
-        return self.name.base if isinstance(self.name, Indexed) else self.name
+        if isinstance(self.name, Indexed):
+            return self.name.base
+        return self.name.func if isinstance(self.name, AppliedUndef) else self.name
 
     def matches(self, atom: Basic) -> bool:
         if isinstance(self.name, Indexed):
             return isinstance(atom, Indexed) and atom.base == self.name.base
+        if isinstance(self.name, AppliedUndef):
+            return isinstance(atom, AppliedUndef) and atom.func == self.name.func
         return atom == self.name
 
     def instance(self, atom: Expr) -> Expr:
         expression = fresh_bound(self.expression)
         if isinstance(self.name, Indexed):
             expression = expression.xreplace(dict(zip(self.name.indices, atom.indices, strict=True)))
+        elif isinstance(self.name, AppliedUndef):
+            # All arguments at once: f(x, y) at (y, x) swaps them, and no argument is captured.
+            expression = expression.xreplace(dict(zip(self.name.args, atom.args, strict=True)))
         return expression
 
     def as_eq(self) -> Eq:
@@ -186,6 +202,26 @@ class Context:
         ranges = tuple((index, upper.xreplace(values)) for index, upper in self.ranges)
         return Context(tuple(d.instantiate(values) for d in self.definitions), size, ranges)
 
+    def parameters(self, *exprs: Basic) -> frozenset[Symbol]:
+        """Indices free in the definitions ``exprs`` rely on: r in ``y_k := δ_{kr}``, a true class.
+
+        ``∂L/∂z_i = p_i − y_i`` depends on r through L and y without naming it, so a concrete
+        case of it must choose r too. A definition's own indices (k of y_k) are placeholders.
+        """
+        found: set[Symbol] = set()
+        seen: set[Definition] = set()
+        pending = list(exprs)
+        while pending:
+            for atom in pending.pop().atoms(Symbol, Indexed):
+                definition = self.lookup(atom)
+                if definition is None or definition in seen:
+                    continue
+                seen.add(definition)
+                own = set(definition.name.indices) if isinstance(definition.name, Indexed) else set()
+                found |= set(index_symbols(definition.expression)) - own
+                pending.append(definition.expression)
+        return frozenset(found)
+
     def held_by(self, variables) -> frozenset:
         """The abbreviations a derivative holds as variables: p for ∂/∂p_i."""
         return frozenset(d.head for v in variables if (d := self.lookup(v)) is not None)
@@ -211,7 +247,7 @@ class Context:
                 result = self.unfold(result, keep | self.held_by((var,)))
                 for _ in range(count):
                     result = self.derivative(result, var)
-            if any(self.lookup(atom) for atom in result.atoms(Symbol, Indexed)):
+            if any(self.lookup(atom) for atom in result.atoms(Symbol, Indexed, AppliedUndef)):
                 return self.unfold(result, keep)
             return result
         if not expr.args or isinstance(expr, Indexed):
@@ -232,7 +268,11 @@ class Context:
 
     @lru_cache(maxsize=4096)  # noqa: B019 - contexts are immutable and few
     def _opaque_derivative(self, definition: Definition, var: Expr) -> Expr:
-        value = self.derivative(self.unfold(definition.expression), var)
+        # Fresh bound names, so that ∂S/∂z_k does not capture the k of S = Σ_k e^{z_k}; and by
+        # u_i, an abbreviation defined through u (S = Σ_k e^{u_k}, u_k = z_k/T) is differentiated
+        # with u held as the variable, as the text does: ∂S/∂u_i = e^{u_i}, not 0.
+        expression = self.unfold(fresh_bound(definition.expression), self.held_by((var,)))
+        value = self.derivative(expression, var)
         # With a concrete variable (z_3) the result is self-contained, so it is safe to
         # normalize once here rather than in every equation that uses it.
         return self.normalize(value) if not var.free_symbols else value
@@ -256,8 +296,21 @@ def _bound_name(height: int) -> Dummy:
 
 def _sum_height(expr: Basic) -> int:
     heights = [_sum_height(arg) for arg in expr.args]
-    own = 1 if isinstance(expr, Sum) else 0
+    # Every bound variable counts (Σ_{k,m} has two; Π too), so a canonical name never captures.
+    own = len(expr.limits) if isinstance(expr, ExprWithLimits) else 0
     return own + max(heights, default=0)
+
+
+def _expand(expr: Expr) -> Expr:
+    """``expand``, except that e^{Σ_m …} stays the exponential of a sum.
+
+    SymPy would write it as the product Π_m e^{…}, which the normal form does not know: the
+    same quantity would then be a product in one expression and an exponential in another.
+    """
+    exponentials = {e: Dummy("exp") for e in expr.atoms(exp) if e.args[0].has(Sum)}
+    if not exponentials:
+        return expand(expr)
+    return expand(expr.xreplace(exponentials)).xreplace({d: e for e, d in exponentials.items()})
 
 
 def _delta_partner(factor: Basic, var: Symbol) -> Expr | None:
@@ -276,7 +329,7 @@ def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr, size: Expr | N
         return _normalize(Add(*terms), size, ranges)
     classes = (Integer(1), size)
     total = []
-    for term in Add.make_args(expand(summand)):
+    for term in Add.make_args(_expand(summand)):
         outside, inside = [], []
         for factor in Mul.make_args(term):
             (inside if var in factor.free_symbols else outside).append(factor)
@@ -314,9 +367,11 @@ def _normalize(expr: Expr, size: Expr | None, ranges: dict) -> Expr:
     if isinstance(expr, SumExcept):
         return _normalize(expr.as_sum(), size, ranges)
     if isinstance(expr, Sum):
-        ((var, lower, upper),) = expr.limits
+        # Σ_{k,m} f is Σ_m (Σ_k f): SymPy merges nested sums into one with several limits.
+        *inner_limits, (var, lower, upper) = expr.limits
+        function = Sum(expr.function, *inner_limits) if inner_limits else expr.function
         inner = {**ranges, var: (lower, upper)}
-        return _sum_of(_normalize(expr.function, size, inner), var, lower, upper, size, ranges)
+        return _sum_of(_normalize(function, size, inner), var, lower, upper, size, ranges)
     if not expr.args or isinstance(expr, (Indexed, Derivative)):
         return expr
     return expr.func(*[_normalize(arg, size, ranges) for arg in expr.args])

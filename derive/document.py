@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sympy import Basic, Expr, Indexed, MatrixBase, Symbol, UnevaluatedExpr
+from sympy.core.function import AppliedUndef
 
 from derive.algebra import Context, Definition, SumExcept
 from derive.errors import StepNotProven
@@ -67,7 +68,7 @@ def definitions_used(context: Context, *exprs: Basic) -> tuple[Definition, ...]:
     used: set[Definition] = set()
     while pending:
         expr = pending.pop()
-        for atom in expr.atoms(Symbol, Indexed):
+        for atom in expr.atoms(Symbol, Indexed, AppliedUndef):
             definition = context.lookup(atom)
             if definition is not None and definition not in used:
                 used.add(definition)

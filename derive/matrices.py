@@ -13,7 +13,7 @@ generic entry and proving it in the index notation the verifier already knows:
 
 from __future__ import annotations
 
-from sympy import Basic, Derivative, Expr, IndexedBase, Integer, Sum, Symbol
+from sympy import Basic, Derivative, Expr, IndexedBase, Integer, MatrixBase, Sum, Symbol, Tuple, sympify
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 from sympy.matrices.expressions.matexpr import MatrixElement
 
@@ -40,9 +40,59 @@ class Gradient(MatrixExpr):
         return Derivative(self.function, self.variable[i, j])
 
 
+class IndexedVector(MatrixExpr):
+    """x_τ: the column vector (x_{τ,1}, …, x_{τ,n}) of a family of vectors, one for each τ.
+
+    Its entry a is ``x[τ, a]``, the same ``Indexed`` entry a derivation writes (h_{τ,j}), so a
+    time step's vectors (h_τ, ŷ_τ) are proven at a generic entry like any ``MatrixSymbol``.
+    """
+
+    def __new__(cls, base: IndexedBase, index: Expr, size: Expr) -> IndexedVector:
+        return MatrixExpr.__new__(cls, base, sympify(index), sympify(size))
+
+    @property
+    def base(self) -> IndexedBase:
+        return self.args[0]
+
+    @property
+    def index(self) -> Expr:
+        return self.args[1]
+
+    @property
+    def shape(self) -> tuple[Expr, Expr]:
+        return self.args[2], Integer(1)
+
+    def _entry(self, i, j, **kwargs) -> Expr:
+        return self.base[self.index, i]
+
+
+class MatrixSum(MatrixExpr):
+    """Σ_{τ=lower}^{upper} A_τ for matrix forms A_τ of one shape: the sum of their entries."""
+
+    def __new__(cls, function: MatrixExpr, limits: tuple) -> MatrixSum:
+        return MatrixExpr.__new__(cls, function, Tuple(*limits))
+
+    @property
+    def function(self) -> MatrixExpr:
+        return self.args[0]
+
+    @property
+    def limits(self) -> tuple[Symbol, Expr, Expr]:
+        variable, lower, upper = self.args[1]
+        return variable, lower, upper
+
+    @property
+    def shape(self) -> tuple[Expr, Expr]:
+        return self.function.shape
+
+    def _entry(self, i, j, **kwargs) -> Expr:
+        return Sum(self.function[i, j], self.limits)
+
+
 def is_matrix_form(expr: Basic) -> bool:
     """A matrix expression of symbolic shape, as opposed to an explicit ``Matrix``."""
-    return isinstance(expr, MatrixExpr)
+    # An immutable explicit Matrix is a MatrixExpr too in SymPy; it is proven entry by entry.
+    return isinstance(expr, MatrixExpr) and not isinstance(expr, MatrixBase)
 
 
 def generic_entry(expr: MatrixExpr, row: Symbol, col: Symbol) -> Expr:
@@ -60,7 +110,12 @@ def as_indexed(expr: Basic) -> Basic:
     if isinstance(expr, MatrixElement):
         matrix, row, col = expr.args
         rows, cols = matrix.shape
-        indices = [index for index, size in ((row, rows), (col, cols)) if size != 1]
+        # A number is SymPy's 0-based position (p[0, 0] is p_1); a symbol is a generic index.
+        indices = [
+            index + 1 if index.is_Integer else index
+            for index, size in ((row, rows), (col, cols))
+            if size != 1
+        ]
         return IndexedBase(str(matrix.name))[tuple(indices) or (Integer(1),)]
     if isinstance(expr, Sum):
         function = as_indexed(expr.function)

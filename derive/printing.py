@@ -33,12 +33,12 @@ from sympy import (
 )
 from sympy.core.expr import AtomicExpr
 from sympy.core.function import AppliedUndef
-from sympy.matrices.expressions import DiagMatrix, MatrixSymbol, Transpose
+from sympy.matrices.expressions import DiagMatrix, MatrixSymbol, OneMatrix, Transpose, ZeroMatrix
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from derive.algebra import SumExcept
-from derive.matrices import Gradient
+from derive.matrices import Gradient, IndexedVector, MatrixSum
 
 #: Sums with more terms than this are written with ``\cdots`` in the middle.
 MAX_TERMS = 6
@@ -105,7 +105,8 @@ class DerivePrinter(LatexPrinter):
     def _print_log(self, expr: Expr, exp: str | None = None) -> str:
         (argument,) = expr.args
         name = f"\\log^{{{exp}}}" if exp else "\\log"
-        if isinstance(argument, (Symbol, Indexed)):
+        # log σ(z) reads like log p_i: an applied function is as short as a symbol.
+        if isinstance(argument, (Symbol, Indexed, AppliedUndef)):
             return f"{name} {self._print(argument)}"
         return f"{name}\\left({self._print(argument)}\\right)"
 
@@ -122,7 +123,8 @@ class DerivePrinter(LatexPrinter):
             f"\\partial {self._print(v)}" + (f"^{{{n}}}" if n > 1 else "") for v, n in variables
         )
         function = expr.expr
-        if isinstance(function, (Symbol, Indexed)) or _is_function_of_atoms(function):
+        # ∂1/∂z, not ∂/∂z (1) · g, which reads as the derivative of the whole product.
+        if isinstance(function, (Symbol, Indexed)) or function.is_Number or _is_function_of_atoms(function):
             return f"\\frac{{{partial} {self._print(function)}}}{{{denominator}}}"
         return f"\\frac{{{partial}}}{{{denominator}}} \\left({self._print(function)}\\right)"
 
@@ -155,6 +157,10 @@ class DerivePrinter(LatexPrinter):
             numerator = _product([f for f in factors if not _is_reciprocal(f)])
             return f"\\frac{{{self._print(numerator)}}}{{{self._print(_product(denominator))}}}"
         if not _needs_dot(factors):
+            if len(factors) > 1 and factors[0].is_Rational and not factors[0].is_Integer:
+                # ½ Σ_i (ŷ_i − y_i)², as written by hand, rather than the whole sum over 2.
+                rest = self.parenthesize(_product(factors[1:]), PRECEDENCE["Mul"], strict=True)
+                return f"{self._print(factors[0])} {rest}"
             return super()._print_Mul(expr)
         return " \\cdot ".join(self._factor(f) for f in factors)
 
@@ -192,20 +198,37 @@ class DerivePrinter(LatexPrinter):
     # -- vector and matrix forms (derive.matrices) ----------------------------------------
 
     def _print_MatrixSymbol(self, expr: MatrixSymbol) -> str:
-        # The vector p prints with the letter of the entries p_i, renamed alike by a notation.
-        return self._print_Symbol(Symbol(str(expr.name)))
+        # Bold, as vectors and matrices are in ML texts: the vector p and the scalar p_i (or a
+        # scalar p) stay apart for a reader and for derive check; a notation renames both alike.
+        return f"\\mathbf{{{self._print_Symbol(Symbol(str(expr.name)))}}}"
+
+    def _print_ZeroMatrix(self, expr: ZeroMatrix) -> str:
+        return "\\mathbf{0}"
+
+    def _print_OneMatrix(self, expr: OneMatrix) -> str:
+        return "\\mathbf{1}"
 
     def _print_Transpose(self, expr: Transpose) -> str:
         inner = self._print(expr.arg)
-        if isinstance(expr.arg, MatrixSymbol) and "^" not in inner:
+        if isinstance(expr.arg, (MatrixSymbol, IndexedVector, ZeroMatrix, OneMatrix)) and "^" not in inner:
             return f"{inner}^{{\\top}}"
         return f"\\left({inner}\\right)^{{\\top}}"
+
+    def _print_IndexedVector(self, expr: IndexedVector) -> str:
+        # Bold like a MatrixSymbol, with the index of its family: h_τ, renamed alike by a notation.
+        return f"\\mathbf{{{self._print_Symbol(expr.base.label)}}}" + self._subscript((expr.index,))
+
+    def _print_MatrixSum(self, expr: MatrixSum) -> str:
+        variable, lower, upper = (self._print(x) for x in expr.limits)
+        summand = self.parenthesize(expr.function, PRECEDENCE["Mul"], strict=True)
+        return f"\\sum_{{{variable}={lower}}}^{{{upper}}} {summand}"
 
     def _print_DiagMatrix(self, expr: DiagMatrix) -> str:
         return f"\\operatorname{{diag}}\\left({self._print(expr.args[0])}\\right)"
 
     def _print_Gradient(self, expr: Gradient) -> str:
-        return self._print_Derivative(Derivative(expr.function, Symbol(str(expr.variable.name))))
+        function = self._print(expr.function)
+        return f"\\frac{{\\partial {function}}}{{\\partial {self._print(expr.variable)}}}"
 
 
 def _kept(size: int, limit: int) -> list[int | None]:
@@ -226,6 +249,9 @@ def _is_fraction(factor: Basic) -> bool:
 
 
 def _is_negative(factor: Basic) -> bool:
+    # A value kept whole (−e^{−z} from a derivative) is still negative: −1 · (−e^{−z}), not −1 − e^{−z}.
+    if isinstance(factor, UnevaluatedExpr):
+        return _is_negative(factor.args[0])
     if isinstance(factor, Mul):
         return factor.args[0].is_Number and factor.args[0].is_negative
     return factor.is_Number and factor.is_negative

@@ -9,6 +9,12 @@ An equation is *verified* only when it is proven:
 * both are then evaluated numerically at random points (30 significant digits) as a second
   line of defence.
 
+Logits, probabilities and every indexed quantity are real numbers, the setting of every
+derivation here. Where a difference is not zero as a rational function, the logarithms of
+provably positive quantities (e^{z_k}, Σ_k e^{z_k}, their products and quotients) are taken
+apart — log(ab) = log a + log b, log e^x = x — and the difference is looked at once more; a
+logarithm whose argument may be negative or complex is never touched.
+
 A refutation always carries a :class:`Counterexample`: concrete ``N``, indices and values at
 which the two sides differ. A statement that is neither proven nor refuted is reported as
 not proven, with the reason; nothing is ever passed silently.
@@ -31,14 +37,17 @@ from sympy import (
     Integer,
     KroneckerDelta,
     MatrixBase,
+    Mul,
     Ne,
     Pow,
     Rational,
     Sum,
     Symbol,
+    Tuple,
     cancel,
     exp,
     expand,
+    log,
 )
 from sympy.core.function import AppliedUndef
 from sympy.core.sympify import _sympify
@@ -85,22 +94,67 @@ class Proof:
         return self.reason
 
 
+class ForEach(Basic):
+    """A condition at every value of an index: ``ForEach(Eq(Σ_k y_{τk}, 1), (τ, 1, T))`` says
+    that the labels of every time step τ = 1..T sum to one.
+
+    ``Eq(Σ_k y_{τk}, 1)`` alone is about one τ, the free index of the statement; a sum over τ
+    needs the condition at each of its terms. Over a concrete range it is one constraint per
+    value; over a symbolic range it applies to every sum whose variable runs over exactly that
+    range (and to the index itself where the statement leaves it free over that range).
+    """
+
+    def __new__(cls, relation: Basic, limits: tuple) -> ForEach:
+        if not isinstance(relation, Eq):
+            raise ValueError(f"ForEach takes an equation, not {relation}")
+        return Basic.__new__(cls, relation, Tuple(*limits))
+
+    @property
+    def relation(self) -> Eq:
+        return self.args[0]
+
+    @property
+    def limits(self) -> tuple[Symbol, Expr, Expr]:
+        index, lower, upper = self.args[1]
+        return index, lower, upper
+
+
+def _each_value(
+    index: Symbol, lower: Expr, upper: Expr, quantity: Expr, value: Expr
+) -> list[tuple[Expr, Expr]]:
+    """``quantity = value`` at each index in ``lower..upper``, for a concrete range; else none."""
+    if not (lower.is_Integer and upper.is_Integer):
+        return []
+    return [(quantity.xreplace({index: Integer(v)}), value) for v in range(lower, upper + 1)]
+
+
 @dataclass(frozen=True)
 class Conditions:
     """Side conditions of an equation, sorted by how the verifier uses them.
 
     ``equal`` pairs an index with an index or a class number (``i = j``, ``i = 3``),
     ``distinct`` two indices (``i ≠ j``); anything else is a constraint (``Σ_k y_k = 1``).
+    ``for_each`` holds the :class:`ForEach` constraints over a symbolic range, as
+    ``(index, lower, upper, quantity, value)``.
     """
 
     equal: tuple[tuple[Symbol, Expr], ...] = ()
     distinct: tuple[tuple[Symbol, Expr], ...] = ()
     constraints: tuple[tuple[Expr, Expr], ...] = ()
+    for_each: tuple[tuple[Symbol, Expr, Expr, Expr, Expr], ...] = ()
 
     @classmethod
     def of(cls, relations: Iterable[Basic]) -> Conditions:
-        equal, distinct, constraints = [], [], []
+        equal, distinct, constraints, for_each = [], [], [], []
         for relation in relations:
+            if isinstance(relation, ForEach):
+                quantity, value = relation.relation.args
+                index, lower, upper = relation.limits
+                if lower.is_Integer and upper.is_Integer:
+                    constraints.extend(_each_value(index, lower, upper, fresh_bound(quantity), value))
+                else:
+                    for_each.append((index, lower, upper, fresh_bound(quantity), value))
+                continue
             if not isinstance(relation, (Eq, Ne)):
                 raise ValueError(f"unsupported condition {relation}: give Eq(…) or Ne(…)")
             a, b = relation.args
@@ -115,7 +169,7 @@ class Conditions:
                 constraints.append((fresh_bound(a), b))
             else:
                 raise ValueError(f"unsupported condition {relation}: ≠ is for indices only")
-        return cls(tuple(equal), tuple(distinct), tuple(constraints))
+        return cls(tuple(equal), tuple(distinct), tuple(constraints), tuple(for_each))
 
     def identify(self, expr: Expr) -> Expr:
         """Apply the index equalities: ``i = j`` writes ``j`` as ``i``, ``i = 3`` writes 3."""
@@ -130,7 +184,13 @@ class Conditions:
 
     def instantiate(self, values: dict) -> Conditions:
         """The conditions of one concrete case; index relations are settled by the case."""
-        return Conditions(constraints=tuple((a.xreplace(values), b) for a, b in self.constraints))
+        each = []
+        for index, lower, upper, quantity, value in self.for_each:
+            # The quantified index is bound here: a case gives values to the others only.
+            others = {symbol: v for symbol, v in values.items() if symbol != index}
+            bounds = lower.xreplace(values), upper.xreplace(values)
+            each += _each_value(index, *bounds, quantity.xreplace(others), value)
+        return Conditions(constraints=(*((a.xreplace(values), b) for a, b in self.constraints), *each))
 
     def allows(self, case: dict[Symbol, int]) -> bool:
         def value(x: Expr):
@@ -161,9 +221,75 @@ def _atomize(expr: Expr) -> Expr:
     return expr.replace(lambda e: isinstance(e, exp), lambda e: as_power(e.args[0]))
 
 
+def _is_real(expr: Basic) -> bool:
+    """Real whenever the quantities in it are: indexed ones (logits z_k, probabilities) and
+    symbols declared real, joined by +, ×, integer powers, exponentials and sums."""
+    if isinstance(expr, Indexed):
+        return True
+    if expr.is_Number or expr.is_Symbol:
+        return expr.is_real is True
+    if isinstance(expr, (Add, Mul)):
+        return all(_is_real(a) for a in expr.args)
+    if isinstance(expr, Pow):
+        base, power = expr.args
+        return (_is_real(base) and power.is_Integer) or (_is_positive(base) and _is_real(power))
+    if isinstance(expr, exp):
+        return _is_real(expr.args[0])
+    if isinstance(expr, log):
+        return _is_positive(expr.args[0])
+    if isinstance(expr, Sum):
+        return _is_real(expr.function)
+    return False
+
+
+def _is_positive(expr: Basic) -> bool:
+    """Positive whenever the quantities in it are real: e^x for real x, and sums, products and
+    real powers of positive terms; a sum over k = 1..N with N ≥ 1 is never empty."""
+    if expr.is_Number:
+        return expr.is_positive is True
+    if isinstance(expr, exp):
+        return _is_real(expr.args[0])
+    if isinstance(expr, (Add, Mul)):
+        return all(_is_positive(a) for a in expr.args)
+    if isinstance(expr, Pow):
+        return _is_positive(expr.base) and _is_real(expr.exp)
+    if isinstance(expr, Sum):
+        ((_, lower, upper),) = expr.limits
+        return (upper - lower).is_nonnegative is True and _is_positive(expr.function)
+    return False
+
+
+def _log_of_positive(expr: Expr) -> Expr:
+    """log of a positive expression taken apart: log(ab) = log a + log b, log aᵇ = b log a,
+    log eˣ = x — each valid because every factor is positive and every exponent real."""
+    if isinstance(expr, exp):
+        return expr.args[0]
+    if isinstance(expr, Mul):
+        return Add(*(_log_of_positive(factor) for factor in expr.args))
+    if isinstance(expr, Pow):
+        return expr.exp * _log_of_positive(expr.base)
+    return log(expr)
+
+
+def _expand_logs(expr: Expr) -> Expr:
+    """Every logarithm of a provably positive argument taken apart (see :func:`_log_of_positive`).
+
+    The logits are real numbers, so e^{z_k}, Σ_k e^{z_k} and their quotients are positive and
+    these rules hold; a logarithm of anything else (log x for a plain symbol x, log(a − b)) is
+    left whole, so no identity is invented where the sign is not known.
+    """
+    return expr.replace(
+        lambda e: isinstance(e, log) and _is_positive(e.args[0]), lambda e: _log_of_positive(e.args[0])
+    )
+
+
 def _vanishes(expr: Expr) -> bool:
     try:
-        return cancel(_atomize(expr)) == 0
+        if cancel(_atomize(expr)) == 0:
+            return True
+        # Only where that fails: log(e^{z_c}/S) = z_c − log S is not a rational identity in the
+        # atoms, so look again with the logarithms of positive quantities taken apart.
+        return expr.has(log) and cancel(_atomize(_expand_logs(expr))) == 0
     except Exception:
         return False
 
@@ -214,7 +340,9 @@ class Verifier:
         return self.context.size
 
     def _indices(self, *exprs: Expr) -> list[Symbol]:
-        return [s for s in index_symbols(*exprs) if s not in self.context.sizes]
+        """The free indices of a statement, with those its definitions leave free (a true class r)."""
+        found = set(index_symbols(*exprs)) | self.context.parameters(*exprs)
+        return sorted((s for s in found if s not in self.context.sizes), key=lambda s: s.name)
 
     def _is_general(self, *exprs: Expr) -> bool:
         free = set().union(*(e.free_symbols for e in exprs))
@@ -263,7 +391,8 @@ class Verifier:
             return Proof(False, "none", "one side is a matrix and the other is not")
         if lhs.shape != rhs.shape:
             return Proof(False, "none", f"shapes differ: {lhs.shape} and {rhs.shape}")
-        rows, cols = lhs.shape
+        # An explicit Matrix on the left (followed by, say, a column times a row) has int sizes.
+        rows, cols = (_sympify(size) for size in lhs.shape)
         if rows.is_Integer and cols.is_Integer:
             explicit = [e.as_explicit().applyfunc(as_indexed) for e in (lhs, rhs)]
             return self._prove_matrix(*(_fresh(e) for e in explicit), conds)
@@ -287,7 +416,13 @@ class Verifier:
         if symbolic:
             expr = conds.zero_deltas(expr)
         for constrained, value in conds.constraints:
-            expr = _impose(expr, context.normalize(context.unfold(constrained)), value)
+            known = context.normalize(context.unfold(constrained))
+            if known == value:
+                continue  # the definitions already make it true: Σ_k y_k = 1 for y_k := δ_kr
+            expr = _impose(expr, known, value)
+        for index, lower, upper, quantity, value in conds.for_each:
+            known = context.normalize(context.unfold(quantity))
+            expr = _impose_for_each(expr, context, index, (lower, upper), known, value)
         return context.fold(expr)
 
     def _difference_vanishes(
@@ -300,7 +435,13 @@ class Verifier:
             return True
         # Treating an opaque abbreviation as independent can only miss identities, never
         # invent them; look again with it written out.
-        return _vanishes(context.expand_opaque(difference))
+        if _vanishes(context.expand_opaque(difference)):
+            return True
+        # δ_ab f(a) = δ_ab f(b) is no rational identity: prove the cases a = b and a ≠ b apart.
+        cases = _delta_cases(difference, conds, context) if symbolic else ()
+        return bool(cases) and all(
+            self._difference_vanishes(context, lhs, rhs, case, symbolic) for case in cases
+        )
 
     def _cases(self, lhs: Expr, rhs: Expr, conds: Conditions, sizes: Iterable[int]):
         """Concrete instances (N, index values) of a statement that its conditions allow."""
@@ -317,9 +458,11 @@ class Verifier:
     def _instantiate(self, n: int | None, case: dict, conds: Conditions, *exprs: Expr):
         size = {s: Integer(n) for s in self.context.sizes} if n is not None else {}
         values = size | {symbol: Integer(v) for symbol, v in case.items()}
-        # Definitions get N only: their own indices are generic (p_k for every k).
+        # Definitions get N and the indices they leave free (r of y_k := δ_{kr}) only: their
+        # own indices are generic (p_k for every k).
+        parameters = {s: values[s] for s in self.context.parameters(*exprs) if s in values}
         return (
-            self.context.instantiate(size),
+            self.context.instantiate(size | parameters),
             conds.instantiate(values),
             tuple(e.xreplace(values) for e in exprs),
         )
@@ -390,7 +533,7 @@ class Verifier:
             if not _close(left, right):
                 counterexample = Counterexample(
                     size=n,
-                    indices={str(s): v for s, v in case.items()},
+                    indices={s.name: v for s, v in case.items()},
                     values={str(atom): str(value) for atom, value in point.items()},
                     lhs=_number(left),
                     rhs=_number(right),
@@ -416,7 +559,7 @@ class Verifier:
                     f"proven {method}, yet the sides differ numerically (a bug in derive; please report it)",
                     Counterexample(
                         n,
-                        {str(s): v for s, v in case.items()},
+                        {s.name: v for s, v in case.items()},
                         {str(a): str(v) for a, v in point.items()},
                         _number(left_value),
                         _number(right_value),
@@ -444,6 +587,43 @@ def _impose(expr: Expr, constrained: Expr, value: Expr) -> Expr:
     if not (coefficient.is_Number and coefficient != 0) or rest.has(target):
         raise ValueError(f"the condition {constrained} = {value} is not linear in one of its terms")
     return expr.xreplace({target: (value - rest) / coefficient})
+
+
+def _impose_for_each(
+    expr: Expr, context: Context, index: Symbol, bounds: tuple[Expr, Expr], known: Expr, value: Expr
+) -> Expr:
+    """``known = value`` for every index in ``bounds``, used wherever it applies: at each sum
+    whose variable runs over exactly ``bounds``, and at ``index`` itself if it is free there."""
+    own_range = (Integer(1), dict(context.ranges).get(index, context.size))
+
+    def visit(node: Expr, indices: frozenset) -> Expr:
+        if isinstance(node, Sum):
+            inner = indices | {variable for variable, *limits in node.limits if tuple(limits) == bounds}
+            node = Sum(visit(node.function, inner), *node.limits)
+        elif node.args and not isinstance(node, Indexed):
+            node = node.func(*[visit(arg, indices) for arg in node.args])
+        if any(node == known.xreplace({index: at}) for at in indices):
+            return value
+        return node
+
+    return visit(expr, frozenset({index} if own_range == bounds else ()))
+
+
+def _delta_cases(difference: Expr, conds: Conditions, context: Context) -> tuple[Conditions, ...]:
+    """For the first δ_ab of two free indices over the same range that the conditions do not
+    settle: the conditions with a = b, and with a ≠ b. Nothing if there is none."""
+    ranges = dict(context.ranges)
+    settled = {frozenset(pair) for pair in (*conds.equal, *conds.distinct)}
+    free = difference.free_symbols
+    for delta in sorted(difference.atoms(KroneckerDelta), key=str):
+        a, b = delta.args
+        if not (a in free and b in free and a.is_Symbol and b.is_Symbol and a.is_integer and b.is_integer):
+            continue
+        if frozenset((a, b)) in settled or ranges.get(a, context.size) != ranges.get(b, context.size):
+            continue
+        same, different = (*conds.equal, (a, b)), (*conds.distinct, (a, b))
+        return replace(conds, equal=same), replace(conds, distinct=different)
+    return ()
 
 
 def _with_concrete_functions(sides: list[Expr], rng: random.Random) -> list[Expr]:

@@ -13,6 +13,7 @@ from sympy import Derivative, E, Indexed, IndexedBase, Symbol, exp, log
 
 from cli import cli
 from derive.check import check_text
+from derive.check.judge import PROVEN, UNCHECKED, WRONG
 from derive.check.reader import Letters, Unreadable, normalize_unicode, read_statement, tokenize
 from derive.notation import PRESETS
 
@@ -202,3 +203,46 @@ def test_several_files_exit_1_when_a_step_is_wrong_and_json_has_the_counterexamp
         != documents[1]["findings"][0]["counterexample"]["rhs"]
     )
     assert _run(str(good)).exit_code == 0
+
+
+VECTOR_POST = r"""
+Labels that sum to one, and the softmax:
+
+$$
+L = - \sum_{k=1}^{N} y_k \log p_k
+$$
+
+$$
+p_i = \frac{e^{z_i}}{\sum_{k=1}^{N} e^{z_k}}
+$$
+
+$$
+\frac{\partial L}{\partial \mathbf{z}} = \mathbf{p} - \mathbf{y}
+$$
+
+$$
+\mathbf{1}^{\top} \left(\operatorname{diag}\left(\mathbf{p}\right)
+ - \mathbf{p} \mathbf{p}^{\top}\right) = \mathbf{0}^{\top}
+$$
+"""
+
+
+def test_vector_forms_are_read_and_proven_at_a_generic_entry():
+    report = check_text(VECTOR_POST)
+    assert [f.verdict for f in report.findings if f.verdict in (PROVEN, WRONG, UNCHECKED)] == [PROVEN, PROVEN]
+
+
+@pytest.mark.parametrize(
+    ("right", "wrong"),
+    [
+        (r"\mathbf{p} - \mathbf{y}", r"\mathbf{y} - \mathbf{p}"),  # sign flipped
+        (r"\mathbf{1}^{\top} \left(", r"\mathbf{p}^{\top} \left("),  # p is not a left null vector
+        (
+            r"\mathbf{p} \mathbf{p}^{\top}\right)",
+            r"\mathbf{p}^{\top} \mathbf{p}\right)",
+        ),  # a number, not a matrix
+    ],
+)
+def test_a_wrong_vector_form_is_found(right, wrong):
+    report = check_text(VECTOR_POST.replace(right, wrong))
+    assert report.count(WRONG) + report.count(UNCHECKED) == 1

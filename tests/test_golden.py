@@ -28,7 +28,10 @@ def test_committed_example_is_current(post, target, lang):
 
 
 def test_output_holds_only_current_examples():
+    from test_catalogue import ROUTES, golden_path
+
     expected = {default_path("softmax-ce", 3, TARGETS[t], lang).name for t, lang in EXAMPLES}
+    expected |= {golden_path(name, route).name for name, route in ROUTES}
     assert {p.name for p in (ROOT / "output").iterdir()} == expected
 
 

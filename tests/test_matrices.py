@@ -64,6 +64,7 @@ def test_rectangular_matrices_range_over_their_own_dimension():
 
 
 def test_printing():
-    assert latex(JACOBIAN) == r"\operatorname{diag}\left(p\right) - p p^{\top}"
-    assert latex(Gradient(L, z)) == r"\frac{\partial L}{\partial z}"
-    assert latex(MatAdd(p, -labels, evaluate=False), names={Symbol("p"): r"\hat{y}"}) == r"\hat{y} - y"
+    assert latex(JACOBIAN) == r"\operatorname{diag}\left(\mathbf{p}\right) - \mathbf{p} \mathbf{p}^{\top}"
+    assert latex(Gradient(L, z)) == r"\frac{\partial L}{\partial \mathbf{z}}"
+    renamed = latex(MatAdd(p, -labels, evaluate=False), names={Symbol("p"): r"\hat{y}"})
+    assert renamed == r"\mathbf{\hat{y}} - \mathbf{y}"

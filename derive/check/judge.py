@@ -48,6 +48,8 @@ MARKS = {PROVEN: "✓", WRONG: "✗", UNCHECKED: "?", DEFINITION: "≔", NOTE: "
 
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t].*$|\\(?:sub)*section\*?\{.*$|<h[1-6][^>]*>.*?</h[1-6]>", re.M)
 _INDEX_RELATION = re.compile(r"(?<![A-Za-z\\])([a-z])\s*(=|\\neq\b|\\ne\b|≠|\\not\s*=)\s*([a-z])(?![A-Za-z])")
+#: ``$r = 1$`` in prose, in the inline delimiters of Markdown, GitHub (``$`…`$``) and LaTeX (``\(…\)``).
+_INDEX_VALUE = re.compile(r"(?:\$`?|\\\()\s*([a-z])\s*=\s*(\d{1,3})\s*(?:`?\$|\\\))")
 _ONE_HOT = re.compile(
     r"one[- ]?hot|원[- ]?핫|独热|one_hot|sum(?:s)? to (?:one|1)|합이 1|和为 ?1|其余为 ?0", re.I
 )
@@ -135,12 +137,33 @@ def learn_letters(blocks: tuple[Block, ...]) -> Letters:
     bounds = Counter(
         re.findall(r"\\sum(?:\\limits)?\s*_\s*(?:\{[^{}]*\}|\w)\s*\^\s*\{?\s*([A-Za-z])\b", text)
     )
-    size = bounds.most_common(1)[0][0] if bounds else "N"
+    ranked = [letter for letter, _ in bounds.most_common(2)]
+    size = ranked[0] if ranked else "N"
+    # A second bound (Σ_{j=1}^{M} W_{ij} x_j) counts the columns of a weight matrix.
+    columns = Symbol(ranked[1], integer=True, positive=True) if len(ranked) > 1 else None
     letters = set(re.findall(r"_\s*([a-z])(?![a-zA-Z])", text))
     for group in re.findall(r"_\s*\{([^{}]*)\}", text):
         letters |= set(re.findall(r"(?<![\\A-Za-z])([a-z])(?![A-Za-z])", group))
     letters -= {"e", "x"}
-    return Letters(Symbol(size, integer=True, positive=True), frozenset(letters))
+    column_families, column_indices = set(), set()
+    if columns is not None:
+        # Σ_{j=1}^{M} … x_j: the families indexed by j alone, in the summand after the sum.
+        for variable, summand in re.findall(
+            rf"\\sum(?:\\limits)?\s*_\s*\{{\s*([a-z])\s*=\s*1\s*\}}\s*\^\s*\{{?\s*{columns.name}\b\}}?(.{{0,80}})",
+            text,
+        ):
+            column_indices.add(variable)
+            families = re.findall(
+                rf"((?:\\hat\{{)?[A-Za-z]\}}?)_\s*\{{?\s*{variable}(?![a-z,])\s*\}}?", summand
+            )
+            column_families |= {re.sub(r"\\hat\{(\w)\}", "\\1\u0302", f) for f in families}
+    return Letters(
+        Symbol(size, integer=True, positive=True),
+        frozenset(letters),
+        columns,
+        frozenset(column_families),
+        frozenset(column_indices),
+    )
 
 
 def check_text(text: str, suffix: str = ".md") -> Report:
@@ -220,6 +243,12 @@ class _Judge:
         headings = _HEADING.findall(block.prose_before)
         if headings:
             self.case = self._case_of(headings[-1])
+        # "Take the first class as the true one ($r = 1$)": an index fixed for this section.
+        after_heading = _HEADING.split(block.prose_before)[-1]
+        for letter, number in _INDEX_VALUE.findall(after_heading):
+            if letter in self.letters.index_letters:
+                fixed = Eq(Symbol(letter, integer=True, positive=True), Integer(number))
+                self.case = (*(c for c in self.case if c != fixed), fixed)
         broken = None  # the line of an unreadable row that later rows of the block continue
         for piece in found:
             continuing = piece.row > 0 and piece.role == "main" and current is not None
@@ -392,11 +421,20 @@ class _Judge:
 
     def define(self, piece: Piece, name, value) -> None:
         head = name.base if isinstance(name, Indexed) else name
+        if head in self.defined_at and _letters_change_kind(
+            next(d for d in self.definitions if d.head == head).expression, value
+        ):
+            # L = −(y log p + …) for one output, then L = −Σ_i (y_i log p_i + …) for N: the
+            # post moved on to a family y_i, and the new L is a definition, not a restatement.
+            self.definitions = [d for d in self.definitions if d.head != head]
+            del self.defined_at[head]
         if head in self.defined_at:
             known = next(d for d in self.definitions if d.head == head)
-            link = self.link(
-                known.instance(name) if isinstance(name, Indexed) else known.expression, value, None
-            )
+            restated = known.instance(name) if isinstance(name, Indexed) else known.expression
+            concrete = _concrete_size([value], self.letters.size) if isinstance(value, Basic) else None
+            if concrete is not None:  # a worked example writes the definition out for its own N
+                restated = restated.xreplace({self.letters.size: Integer(concrete)})
+            link = self.link(restated, value, None)
             where = f"agrees with the definition on line {self.defined_at[head]}"
             detail = f"{link.detail}; {where}" if link.verdict == PROVEN else link.detail
             self.note(piece.line, piece.label, piece.source, link.verdict, detail, link.counterexample)
@@ -419,6 +457,11 @@ class _Judge:
                 allowed |= {v.base if isinstance(v, Indexed) else v for v in derivative.variables}
             for call in expr.atoms(AppliedUndef):
                 allowed |= set(call.args)
+        # A letter known as a scalar y may be a family y_i later on, and the other way round.
+        names = {_name(a) for a in allowed}
+        for expr in exprs:
+            allowed |= {a.base for a in expr.atoms(Indexed) if _name(a.base) in names}
+            allowed |= {a for a in _bare_symbols(expr) if a.name in names}
         return allowed
 
     def _undefined(self, *exprs) -> list[str]:
@@ -442,6 +485,9 @@ class _Judge:
             parts = [e for m in exprs if isinstance(m, MatrixBase) for e in m]
         else:
             parts = exprs
+        if len(exprs) == 2 and exprs[0] == exprs[1]:
+            # σ(z) = 1/(1 + e^{−z}) is read with the σ the checker knows: both sides alike.
+            return _Link(PROVEN, "proven (both sides read as the same expression)")
         undefined = self._undefined(*parts)
         if undefined:
             return _Link(UNCHECKED, f"{', '.join(undefined)} not defined before this line")
@@ -525,7 +571,7 @@ class _Judge:
     def _prove(self, a, b, conditions) -> Proof:
         # The same statement under the same definitions has the same proof: posts of one
         # derivation in several formats and languages are checked once.
-        key = (a, b, conditions, tuple(self.definitions), self.letters.size)
+        key = (a, b, conditions, tuple(self.definitions), self.letters)
         if key not in _PROOFS:
             if len(_PROOFS) > 20_000:
                 _PROOFS.clear()
@@ -534,12 +580,17 @@ class _Judge:
 
     def _prove_now(self, a, b, conditions) -> Proof:
         size = self.letters.size
-        context = Context(tuple(self.definitions), size)
+        columns = self.letters.columns
+        ranges = tuple((Symbol(v, integer=True, positive=True), columns) for v in self.letters.column_indices)
+        context = Context(tuple(self.definitions), size, ranges)
         exprs = [e for e in (a, b) if isinstance(e, Basic)]
         concrete = _concrete_size(exprs, size)
         if concrete is not None:
-            context = context.instantiate({size: Integer(concrete)})
-            conditions = tuple(c.xreplace({size: Integer(concrete)}) for c in conditions)
+            values = {size: Integer(concrete)}
+            if columns is not None:  # W_{3,2} x_2: the example's own number of inputs
+                values[columns] = Integer(_concrete_columns(exprs, self.letters) or concrete)
+            context = context.instantiate(values)
+            conditions = tuple(c.xreplace(values) for c in conditions)
         sizes = (concrete,) if concrete is not None else (2, 3, 4)
         verifier = Verifier(context, exact_sizes=sizes, by_instances=True)
         try:
@@ -684,8 +735,33 @@ def _concrete_size(exprs, size) -> int | None:
     return max(numbers) if numbers else None
 
 
+def _concrete_columns(exprs, letters: Letters) -> int | None:
+    """The number of inputs of a worked example: the largest column of W_{ab} or index of x_j."""
+    numbers = []
+    for expr in exprs:
+        for atom in expr.atoms(Indexed):
+            if len(atom.indices) == 2 and atom.indices[1].is_Integer:
+                numbers.append(int(atom.indices[1]))
+            elif _name(atom.base) in letters.column_families and atom.indices[0].is_Integer:
+                numbers.append(int(atom.indices[0]))
+    return max(numbers) if numbers else None
+
+
 def _method(proof: Proof) -> str:
     return f"proven ({proof.method})"
+
+
+def _letters_change_kind(old: Basic, new: Basic) -> bool:
+    """Whether a letter that was a scalar in ``old`` is a family in ``new``, or the reverse."""
+    if not (isinstance(old, Basic) and isinstance(new, Basic)):
+        return False
+
+    def kinds(expr: Basic) -> dict[str, str]:
+        found = {str(s): "scalar" for s in _bare_symbols(expr) if not s.is_integer}
+        return found | {_name(a.base): "family" for a in expr.atoms(Indexed)}
+
+    before, after = kinds(old), kinds(new)
+    return any(before[letter] != kind for letter, kind in after.items() if letter in before)
 
 
 def _name(head) -> str:

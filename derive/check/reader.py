@@ -41,9 +41,11 @@ from sympy import (
     log,
     tanh,
 )
+from sympy.matrices.expressions import DiagMatrix, MatrixExpr, MatrixSymbol, OneMatrix, ZeroMatrix
 
 from derive.algebra import SumExcept
 from derive.errors import DeriveError
+from derive.matrices import Gradient
 
 MAX_TOKENS = 4000
 MAX_DEPTH = 60
@@ -109,6 +111,8 @@ _GREEK = {
 }
 _ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0304", "tilde": "\u0303"}
 _STYLE = {"mathbf", "boldsymbol", "bm", "mathrm", "mathit", "vec", "mathbb", "mathcal"}
+#: Styles that make a letter a vector or matrix when it stands without an index.
+_BOLD = {"mathbf", "boldsymbol", "bm", "vec"}
 _ARROWS = {"rightarrow", "longrightarrow", "Rightarrow", "Longrightarrow", "to", "implies", "mapsto"}
 _NAMED_FUNCTIONS = {"log", "ln", "exp", "softmax", "tanh", "sigmoid"}
 _GENERIC_FUNCTIONS = {"f", "g", "h"}
@@ -195,12 +199,19 @@ class Statement:
     spans: tuple = ()  # (start, end) of each side in the text the tokens came from
 
 
-@dataclass
+@dataclass(frozen=True)
 class Letters:
     """What the whole post says about its letters, learned before any equation is read."""
 
     size: Symbol = field(default_factory=lambda: Symbol("N", integer=True, positive=True))
     index_letters: frozenset = frozenset("ijknmct")
+    #: The number of columns of a bold capital (a weight matrix): the post's second sum bound.
+    columns: Symbol | None = None
+    #: Families whose index runs to ``columns`` (x_j in Σ_{j=1}^{M} W_{ij} x_j): as bold
+    #: vectors they have that many entries.
+    column_families: frozenset = frozenset()
+    #: Index letters summed to ``columns`` (the j of Σ_{j=1}^{M}): free, they run over 1..M.
+    column_indices: frozenset = frozenset()
 
 
 class Reader:
@@ -347,7 +358,11 @@ class Reader:
             return -self.factor()
         base = self.primary()
         while True:
-            if self.at("char", "^"):
+            if self.at("char", "^") and self._transpose_follows(isinstance(base, MatrixExpr)):
+                if not isinstance(base, MatrixExpr):
+                    raise Unreadable("a transpose of something that is not a vector or matrix")
+                base = base.T
+            elif self.at("char", "^"):
                 self.take()
                 exponent = self.script()
                 if isinstance(exponent, Expr) and exponent.is_Integer and abs(exponent) > MAX_POWER:
@@ -368,6 +383,18 @@ class Reader:
                 base = Derivative(base, self.variable)
             else:
                 return base
+
+    def _transpose_follows(self, of_matrix: bool) -> bool:
+        """At ``^``: is it ``^\\top`` or ``^{\\top}`` (or ``^T`` of a matrix)? If so, it is taken."""
+        marks = ("top", "T") if of_matrix else ("top",)
+        for pattern in ([0, 1], [0, "{", 1, "}"]):
+            texts = [t.text if (t := self.peek(n)) is not None else None for n in range(len(pattern))]
+            mark = texts[pattern.index(1)]
+            shape = ["^" if p == 0 else mark if p == 1 else p for p in pattern]
+            if texts == shape and mark in marks:
+                self.position += len(pattern)
+                return True
+        return False
 
     def script(self) -> Expr:
         """A superscript: a braced group or a single token."""
@@ -453,6 +480,8 @@ class Reader:
     def symbol(self, name: str) -> Symbol:
         if name == self.letters.size.name:
             return self.letters.size
+        if self.letters.columns is not None and name == self.letters.columns.name:
+            return self.letters.columns
         if len(name) == 1 and name in self.letters.index_letters:
             return Symbol(name, integer=True, positive=True)
         return Symbol(name)
@@ -489,6 +518,9 @@ class Reader:
         if self.at("char", "}") and plain and all(t.kind == "letter" for t in plain):
             self.take()
             return [self.symbol(t.text) for t in plain]
+        if self.at("char", "}") and len(plain) > 1 and all(t.kind == "number" for t in plain):
+            self.take()  # W_{1,2}: one number per index
+            return [_number(t.text) for t in plain]
         if self.at("char", "}") and len(plain) == 1:
             self.take()
             return [Integer(plain[0].text)] if plain[0].text.isdigit() else [_number(plain[0].text)]
@@ -546,6 +578,11 @@ class Reader:
             return self.named_function("sigmoid")
         if name in ("text", "mathrm", "operatorname") and self.at("char", "{"):
             word = self.raw_group()
+            if word == "diag":
+                vector = self.function_argument()
+                if not (isinstance(vector, MatrixExpr) and vector.shape[1] == 1):
+                    raise Unreadable("diag of something that is not a vector")
+                return DiagMatrix(vector)
             if word in _NAMED_FUNCTIONS:
                 return self.named_function(word)
             if not word or not re.fullmatch(r"[A-Za-z][\w-]*", word):
@@ -556,8 +593,13 @@ class Reader:
             if not re.fullmatch(r"[A-Za-z]", inner):
                 raise Unreadable(f"\\{name} over {inner!r}")
             return self.subscripted(inner + _ACCENTS[name])
+        if name in _BOLD and not self._bold_entry():
+            return self.bold(self.raw_group())
         if name in _STYLE:
             inner = self.raw_group()
+            accent = re.fullmatch(r"\\(hat|widehat|bar|overline|tilde)\{([A-Za-z])\}", inner)
+            if accent:
+                return self.subscripted(accent.group(2) + _ACCENTS[accent.group(1)])
             if not re.fullmatch(r"[A-Za-z]", inner):
                 raise Unreadable(f"\\{name}{{{inner}}}")
             return self.subscripted(inner)
@@ -579,6 +621,39 @@ class Reader:
         if name in ("infty", "int", "prod", "lim", "max", "min", "argmax", "nabla"):
             raise Unreadable(f"\\{name} is not supported by the checker")
         raise Unreadable(f"unknown command \\{name}")
+
+    def _bold_entry(self) -> bool:
+        """``\\mathbf{x}_i`` is an entry of the vector, read as ``x_i``; a bare ``\\mathbf{x}`` is not."""
+        if not self.at("char", "{"):
+            return False
+        depth, index = 0, 0
+        while (token := self.peek(index)) is not None:
+            depth += token.kind == "char" and token.text == "{"
+            depth -= token.kind == "char" and token.text == "}"
+            index += 1
+            if depth == 0:
+                return self.at("char", "_", index)
+        return False
+
+    def bold(self, inner: str) -> Expr:
+        """A bold letter is a vector (lower case: N entries) or a matrix (capital: N × columns).
+
+        ``\\mathbf{0}`` and ``\\mathbf{1}`` are the vectors of zeros and ones.
+        """
+        size = self.letters.size
+        if inner in ("0", "1"):
+            return (ZeroMatrix if inner == "0" else OneMatrix)(size, 1)
+        accent = re.fullmatch(r"\\(hat|widehat|bar|overline|tilde)\{([A-Za-z])\}", inner)
+        if accent:
+            name = accent.group(2) + _ACCENTS[accent.group(1)]
+        elif re.fullmatch(r"[A-Za-z]", inner):
+            name = inner
+        else:
+            raise Unreadable(f"the bold {inner!r}")
+        columns = self.letters.columns or size
+        if name[0].isupper():
+            return MatrixSymbol(name, size, columns)
+        return MatrixSymbol(name, columns if name in self.letters.column_families else size, 1)
 
     def raw_group(self) -> str:
         """The text of a braced group, as written (``\\text{if }`` → ``if``)."""
@@ -726,6 +801,10 @@ class Reader:
             value = inner.expression()
             if not inner.done():
                 raise Unreadable(f"unexpected {inner.peek().text!r}")
+            if isinstance(variable, MatrixSymbol):
+                if isinstance(value, MatrixExpr):
+                    raise Unreadable("a derivative of a vector by a vector (a Jacobian) is not supported")
+                return Gradient(value, variable)
             return Derivative(value, variable)
         if numerator and numerator[0].kind == "cmd" and numerator[0].text == "partial":
             raise Unreadable("∂ over something that is not ∂ of a variable")
@@ -753,7 +832,7 @@ class Reader:
             raise Unreadable(
                 f"a derivative with respect to the index {variable} (did you mean one component?)"
             )
-        if not isinstance(variable, (Symbol, Indexed)):
+        if not isinstance(variable, (Symbol, Indexed, MatrixSymbol)):
             raise Unreadable("a derivative with respect to something that is not a variable")
         return variable
 
@@ -837,7 +916,7 @@ def _number(text: str) -> Expr:
 
 
 def _multiply(a, b):
-    if isinstance(a, MatrixBase) or isinstance(b, MatrixBase):
+    if isinstance(a, (MatrixBase, MatrixExpr)) or isinstance(b, (MatrixBase, MatrixExpr)):
         return a * b
     return Mul(a, b)
 

@@ -130,7 +130,15 @@ def builder(module: str) -> Callable[[int], Document]:
 
 
 #: The modules of derive's own derivations; each defines ``DERIVATION``.
-BUILTIN_MODULES = ("softmax_ce",)
+BUILTIN_MODULES = (
+    "softmax_ce",
+    "sigmoid_bce",
+    "mse_linear",
+    "softmax_temperature",
+    "label_smoothing_ce",
+    "softmax_jacobian",
+    "rnn_output",
+)
 
 
 def _register_builtins() -> None:

@@ -124,13 +124,23 @@ def build(n: int) -> Document:
     )
 
 
-def _setup(verifier: Verifier) -> tuple[Chain, ...]:
-    loss = Chain("loss", L, verifier).equals(
+def loss_chain(verifier: Verifier) -> Chain:
+    """L = −Σ_i y_i log p_i: the cross-entropy of labels y and probabilities p, as stated."""
+    return Chain("loss", L, verifier).equals(
         -Sum(y[i] * log(p[i]), (i, 1, N)), "definition of the cross-entropy loss"
     )
-    softmax = Chain("softmax", p[i], verifier).equals(
+
+
+def softmax_chain(verifier: Verifier) -> Chain:
+    """p_i = e^{z_i} / Σ_k e^{z_k}: the softmax, as stated."""
+    return Chain("softmax", p[i], verifier).equals(
         exp(z[i]) / Sum(exp(z[k]), (k, 1, N)), "definition of the softmax"
     )
+
+
+def _setup(verifier: Verifier) -> tuple[Chain, ...]:
+    loss = loss_chain(verifier)
+    softmax = softmax_chain(verifier)
     claim = Chain("claim", Derivative(L, z[i]), verifier).equals(
         _sum(p[i], -y[i]), "the result, proven step by step below", conditions=(Eq(Sum(y[k], (k, 1, N)), 1),)
     )
@@ -304,13 +314,13 @@ DERIVATION = Derivation(
     other_routes=(
         Route(
             "complement",
-            "p_i = 1 − Σ_{j≠i} e^{z_j}/Σ_k e^{z_k} and one true class c, L = −log p_c",
+            "p_i = 1 − Σ_{j≠i} e^{z_j}/Σ_k e^{z_k} and one true class r, L = −log p_r",
             builder("softmax_ce_complement"),
             "softmax-ce-complement.j2",
         ),
         Route(
             "log-sum-exp",
-            "L = −z_c + log Σ_k e^{z_k}: the shortest route, and the one frameworks compute",
+            "L = −z_r + log Σ_k e^{z_k}: the shortest route, and the one frameworks compute",
             builder("softmax_ce_log_sum_exp"),
             "softmax-ce-log-sum-exp.j2",
         ),
