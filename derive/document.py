@@ -33,6 +33,13 @@ class Document:
     data: Mapping[str, object] = field(default_factory=dict)
     roles: Mapping[str, Symbol] = field(default_factory=dict)
 
+    def chain(self, name: str) -> Chain:
+        """The chain called ``name``."""
+        for chain in self.chains:
+            if chain.name == name:
+                return chain
+        raise KeyError(f"{self.derivation} has no chain '{name}'")
+
 
 @dataclass(frozen=True)
 class ProvenEquation:

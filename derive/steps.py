@@ -275,6 +275,21 @@ class Chain:
         return replace(self, links=(*self.links, Link(expr, rule, conditions)))
 
 
+def kept_sum(*terms: Expr) -> Expr:
+    """``a + b + …`` in the order written: a step shows its terms as the author wrote them."""
+    return Add(*terms, evaluate=False)
+
+
+def kept_product(*factors: Expr) -> Expr:
+    """``a · b · …`` in the order written."""
+    return Mul(*factors, evaluate=False)
+
+
+def kept_quotient(numerator: Expr, denominator: Expr) -> Expr:
+    """``\\frac{numerator}{denominator}``, not cancelled or reordered."""
+    return Mul(numerator, Pow(denominator, -1), evaluate=False)
+
+
 def reciprocal(expr: Expr) -> Expr:
     """``\\frac{1}{expr}`` kept as its own factor when printed in a product."""
     return UnevaluatedExpr(Pow(expr, -1))

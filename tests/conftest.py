@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from dataclasses import replace
 
 import pytest
+from sympy import Basic, MatrixBase
 
+from derive.document import Document
 from derive.notation import Notation
 from derive.pipeline import Proven, prove_derivation, publish
 from derive.targets import TARGETS
@@ -43,3 +46,22 @@ def post(softmax_ce) -> Callable[..., str]:
         return cache[key]
 
     return render
+
+
+def broken(document: Document, chain: str, position: int, expr: Basic) -> Document:
+    """Only the chain ``chain``, with its link ``position`` (from 0) written as ``expr``.
+
+    Each chain is proven from its own left side, so the others are not needed to see the
+    broken link refused.
+    """
+    original = document.chain(chain)
+    links = list(original.links)
+    links[position] = replace(links[position], expr=expr)
+    return replace(document, chains=(replace(original, links=tuple(links)),))
+
+
+def evaluated(expr: Basic) -> Basic:
+    """``expr`` rebuilt with SymPy's evaluation, so a kept order compares equal to the canonical one."""
+    if isinstance(expr, MatrixBase):
+        return expr.applyfunc(evaluated)
+    return expr.func(*[evaluated(a) for a in expr.args]) if expr.args else expr

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import GOLDEN_DATE
+from conftest import GOLDEN_DATE, broken
 from sympy import Derivative, Integer, KroneckerDelta, Matrix, Rational, Sum
 
 from derive.derivations.label_smoothing_ce import SMOOTHED_RESULT, build, epsilon, r
@@ -28,10 +28,6 @@ def document(proven) -> Document:
     return proven.document
 
 
-def _chain(document: Document, name: str):
-    return next(chain for chain in document.chains if chain.name == name)
-
-
 def test_every_equation_is_proven_and_rendered(proven):
     assert proven.equations, "nothing was proven"
     post = publish(proven, date=GOLDEN_DATE, target=TARGETS["hugo"]).post
@@ -49,25 +45,25 @@ def test_every_notation_preset_renders(proven, preset):
 
 
 def test_the_smoothed_labels_sum_to_one(document):
-    label_sum = _chain(document, "label-sum")
+    label_sum = document.chain("label-sum")
     assert label_sum.lhs == Sum(y[k], (k, 1, N)) and label_sum.last == 1
-    assert _chain(document, "example-label-sum").last == 1
+    assert document.chain("example-label-sum").last == 1
 
 
 def test_the_result_is_the_gradient_with_the_smoothed_labels(document):
     expected = p[i] - (1 - epsilon) * KroneckerDelta(i, r) - epsilon / N
     assert standard(SMOOTHED_RESULT.rhs).expand() == expected.expand()
     for name in ("claim", "gradient"):
-        chain = _chain(document, name)
+        chain = document.chain(name)
         assert chain.lhs == Derivative(L, z[i])
         assert standard(chain.last).expand() == expected.expand(), name
     # The first step is the softmax-ce result itself, p_i − y_i.
-    assert standard(_chain(document, "gradient").links[0].expr) == p[i] - y[i]
-    assert standard(_chain(document, "other-class").last) == p[i] - epsilon / N
-    true_class = _chain(document, "true-class")
+    assert standard(document.chain("gradient").links[0].expr) == p[i] - y[i]
+    assert standard(document.chain("other-class").last) == p[i] - epsilon / N
+    true_class = document.chain("true-class")
     assert true_class.lhs == Derivative(L, z[r])
     assert standard(true_class.last).expand() == (p[r] - 1 + epsilon - epsilon / N).expand()
-    example = _chain(document, "example-gradient")
+    example = document.chain("example-gradient")
     third = Rational(1, 3) * epsilon
     assert standard(example.last).expand() == Matrix([p[1] - 1 + epsilon - third, p[2] - third, p[3] - third])
 
@@ -78,14 +74,6 @@ def test_the_numeric_check_agrees_with_the_formula(document):
     assert abs(sum(row.label for row in check.rows) - 1) < 1e-12
     assert all(row.difference < 1e-8 for row in check.rows)
     assert {row.cells[3] for row in check.rows} <= {"0.9333", "0.0333"}
-
-
-def _broken(document: Document, name: str, position: int, expr) -> Document:
-    """Only the chain ``name``, with its link ``position`` (from 0) replaced by ``expr``."""
-    chain = _chain(document, name)
-    links = list(chain.links)
-    links[position] = dataclasses.replace(links[position], expr=expr)
-    return dataclasses.replace(document, chains=(dataclasses.replace(chain, links=tuple(links)),))
 
 
 BROKEN = {
@@ -113,13 +101,13 @@ BROKEN = {
 def test_a_broken_step_is_refused_by_name(document, mutation):
     name, position, expr = BROKEN[mutation]
     with pytest.raises(StepNotProven) as refused:
-        prove(_broken(document, name, position, expr))
-    rule = _chain(document, name).links[position].rule
+        prove(broken(document, name, position, expr))
+    rule = document.chain(name).links[position].rule
     assert f"[{name}: {rule}]" in refused.value.step
 
 
 def test_the_other_classes_need_i_ne_r(document):
-    other = _chain(document, "other-class")
+    other = document.chain("other-class")
     unconditional = dataclasses.replace(document, chains=(dataclasses.replace(other, conditions=()),))
     with pytest.raises(StepNotProven, match="other-class"):
         prove(unconditional)
@@ -128,5 +116,5 @@ def test_the_other_classes_need_i_ne_r(document):
 def test_the_example_proves_for_a_larger_n():
     document = build(6)
     assert all(e.proof.verified for e in prove(document))
-    labels = _chain(document, "example-labels").last
+    labels = document.chain("example-labels").last
     assert standard(labels[5]) == epsilon / Integer(6)

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import replace
 
 import pytest
-from sympy import KroneckerDelta, Matrix, MatrixBase, Rational, Sum, Symbol
+from conftest import broken, evaluated
+from sympy import KroneckerDelta, Matrix, Rational, Sum, Symbol
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol
 
 from derive.derivations.mse_linear import EXAMPLE_INPUTS, L, M, N, W, b, build, context, i, j, x, y, y_hat
-from derive.document import Document, prove
+from derive.document import prove
 from derive.errors import StepNotProven
 from derive.matrices import Gradient
 from derive.notation import PRESETS
 from derive.pipeline import prove_derivation, publish
 from derive.printing import latex
-from derive.steps import Link
 from derive.targets import TARGETS
 from derive.verify import Verifier
 
@@ -32,13 +31,6 @@ def proven():
 
 def _last(proven, chain: str):
     return [e for e in proven.equations if e.chain == chain][-1]
-
-
-def evaluated(expr):
-    """``expr`` rebuilt with SymPy's evaluation, so a kept order compares equal to the canonical one."""
-    if isinstance(expr, MatrixBase):
-        return expr.applyfunc(evaluated)
-    return expr.func(*[evaluated(a) for a in expr.args]) if expr.args else expr
 
 
 def test_every_step_is_proven_and_the_results_are_the_claimed_ones(proven):
@@ -71,18 +63,6 @@ def test_the_post_renders_for_every_notation_language_and_target(proven):
             assert "\\hat{y}" in publish(proven, date=DATE, target=TARGETS[target], lang=lang).post
 
 
-def _broken(document: Document, chain: str, position: int, expr) -> Document:
-    """``document`` with link ``position`` of ``chain`` replaced by ``expr``."""
-    chains = []
-    for each in document.chains:
-        if each.name == chain:
-            links = list(each.links)
-            links[position] = Link(expr, links[position].rule, links[position].conditions)
-            each = replace(each, links=tuple(links))
-        chains.append(each)
-    return replace(document, chains=tuple(chains))
-
-
 @pytest.mark.parametrize(
     ("chain", "position", "wrong", "rule"),
     [
@@ -102,14 +82,14 @@ def _broken(document: Document, chain: str, position: int, expr) -> Document:
 )
 def test_a_broken_step_is_caught_and_named(chain, position, wrong, rule):
     with pytest.raises(StepNotProven, match=rule.replace("(", r"\(").replace(")", r"\)")) as caught:
-        prove(_broken(build(2), chain, position, wrong))
+        prove(broken(build(2), chain, position, wrong))
     assert chain in caught.value.step
 
 
 def test_a_broken_worked_example_is_caught():
     wrong = Matrix([[(y_hat[1] - y[1]) * x[1], (y_hat[1] - y[1]) * x[2]], [(y_hat[2] - y[2]) * x[2], 0]])
     with pytest.raises(StepNotProven, match="example-weight-gradient"):
-        prove(_broken(build(2), "example-weight-gradient", 1, wrong))
+        prove(broken(build(2), "example-weight-gradient", 1, wrong))
 
 
 def test_the_input_index_ranges_over_the_inputs():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import replace
 
 import pytest
-from sympy import Add, Derivative, Eq, IndexedBase, Matrix, MatrixBase, Mul, Sum, exp, symbols
+from conftest import broken, evaluated
+from sympy import Add, Derivative, Eq, IndexedBase, Matrix, Mul, Sum, exp, symbols
 from sympy.matrices.expressions import MatAdd, MatMul, Transpose
 
 from derive.algebra import Context
@@ -34,12 +34,11 @@ from derive.derivations.rnn_output import (
     z,
 )
 from derive.derivations.softmax_ce import RESULT
-from derive.document import Document, prove
+from derive.document import prove
 from derive.errors import StepNotProven
 from derive.matrices import Gradient, IndexedVector, MatrixSum
 from derive.notation import PRESETS
 from derive.pipeline import prove_derivation, publish
-from derive.steps import Link
 from derive.targets import TARGETS
 from derive.verify import ForEach, Verifier
 
@@ -61,13 +60,6 @@ def _chain(equations, name: str):
     """The first and last expression of a chain, and its equations."""
     found = [e for e in equations if e.chain == name]
     return found[0].lhs, found[-1].rhs, found
-
-
-def evaluated(expr):
-    """``expr`` rebuilt with SymPy's evaluation, so a kept order compares equal to the canonical one."""
-    if isinstance(expr, MatrixBase):
-        return expr.applyfunc(evaluated)
-    return expr.func(*[evaluated(a) for a in expr.args]) if expr.args else expr
 
 
 def test_every_step_is_proven_and_the_results_are_the_claimed_ones(proven):
@@ -166,17 +158,6 @@ def test_an_exponential_of_a_sum_keeps_its_bound_variables_apart():
     assert "bug" not in proof.explain()
 
 
-def _broken(document: Document, chain_name: str, position: int, expr) -> Document:
-    chains = []
-    for chain in document.chains:
-        if chain.name == chain_name:
-            links = list(chain.links)
-            links[position] = Link(expr, links[position].rule, links[position].conditions)
-            chain = replace(chain, links=tuple(links))
-        chains.append(chain)
-    return replace(document, chains=tuple(chains))
-
-
 @pytest.mark.parametrize(
     ("chain", "position", "wrong"),
     [
@@ -191,19 +172,17 @@ def _broken(document: Document, chain_name: str, position: int, expr) -> Documen
     ],
 )
 def test_a_broken_step_is_caught_and_named(chain, position, wrong):
-    document = build(2)
-    keep = tuple(c for c in document.chains if not c.name.startswith("example"))
     with pytest.raises(StepNotProven, match=rf"\[{chain}: "):
-        prove(_broken(replace(document, chains=keep), chain, position, wrong))
+        prove(broken(build(2), chain, position, wrong))
 
 
 def test_a_wrong_target_in_the_worked_example_is_caught():
     document = build(2)
-    (example,) = (c for c in document.chains if c.name == "example-gradient")
+    example = document.chain("example-gradient")
     wrong = example.links[-1].expr.as_mutable()
     wrong[0, 0] = p[1, 1] * h[1, 1] + p[2, 1] * h[2, 1]  # as if y_2 were not word 1
     with pytest.raises(StepNotProven, match=r"\[example-gradient: the one-hot targets\]"):
-        prove(_broken(replace(document, chains=(example,)), "example-gradient", 1, wrong.as_immutable()))
+        prove(broken(document, "example-gradient", 1, wrong.as_immutable()))
 
 
 def test_the_post_renders_for_every_notation_language_and_target(proven):

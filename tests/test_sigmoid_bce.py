@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import replace
 
 import pytest
-from sympy import Derivative, Function, Matrix, MatrixBase, Mul, Symbol, UnevaluatedExpr, exp, log
+from conftest import broken, evaluated
+from sympy import Derivative, Function, Matrix, Mul, Symbol, UnevaluatedExpr, exp, log
 from sympy.matrices.expressions import MatAdd, MatrixSymbol
 
 from derive.algebra import Context, Definition
@@ -26,13 +26,12 @@ from derive.derivations.sigmoid_bce import (
     z,
     zs,
 )
-from derive.document import Document, prove
+from derive.document import prove
 from derive.errors import StepNotProven
 from derive.matrices import Gradient
 from derive.notation import PRESETS
 from derive.pipeline import prove_derivation, publish
 from derive.printing import latex
-from derive.steps import Link
 from derive.targets import TARGETS
 from derive.verify import Verifier
 
@@ -46,13 +45,6 @@ def proven():
 
 def _last(proven, chain: str):
     return [e for e in proven.equations if e.chain == chain][-1]
-
-
-def evaluated(expr):
-    """``expr`` rebuilt with SymPy's evaluation, so a kept order compares equal to the canonical one."""
-    if isinstance(expr, MatrixBase):
-        return expr.applyfunc(evaluated)
-    return expr.func(*[evaluated(a) for a in expr.args]) if expr.args else expr
 
 
 def test_every_step_is_proven_and_the_results_are_the_claimed_ones(proven):
@@ -85,18 +77,6 @@ def test_a_post_names_the_sigmoid_and_the_probability_apart():
     assert "\\hat{y} = \\sigma(o)" in post and "\\mathbf{\\hat{y}} - \\mathbf{y}" in post
 
 
-def _broken(document: Document, chain: str, position: int, expr) -> Document:
-    """``document`` with link ``position`` of ``chain`` replaced by ``expr``."""
-    chains = []
-    for each in document.chains:
-        if each.name == chain:
-            links = list(each.links)
-            links[position] = Link(expr, links[position].rule, links[position].conditions)
-            each = replace(each, links=tuple(links))
-        chains.append(each)
-    return replace(document, chains=tuple(chains))
-
-
 @pytest.mark.parametrize(
     ("chain", "position", "wrong", "rule"),
     [
@@ -114,7 +94,7 @@ def _broken(document: Document, chain: str, position: int, expr) -> Document:
 )
 def test_a_broken_step_is_caught_and_named(chain, position, wrong, rule):
     with pytest.raises(StepNotProven, match=rule) as caught:
-        prove(_broken(build(2), chain, position, wrong))
+        prove(broken(build(2), chain, position, wrong))
     assert chain in caught.value.step
 
 

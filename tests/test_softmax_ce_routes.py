@@ -9,22 +9,20 @@ refusing what is false.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
-from conftest import GOLDEN_DATE
+from conftest import GOLDEN_DATE, broken
 from sympy import Derivative, Eq, Integer, KroneckerDelta, Mul, Sum, exp, log, symbols
 
 from derive.algebra import Context, Definition
-from derive.derivations.softmax_ce import RESULT, L, N, S, _sum, i, k, p, y, z
+from derive.derivations.softmax_ce import RESULT, L, N, S, i, k, p, y, z
 from derive.derivations.softmax_ce_complement import context, r
 from derive.derivations.softmax_ce_log_sum_exp import m
-from derive.document import Document, prove, standard
+from derive.document import prove, standard
 from derive.errors import StepNotProven
 from derive.i18n import translations
 from derive.notation import PRESETS
 from derive.pipeline import Proven, prove_derivation, publish
-from derive.steps import Link
+from derive.steps import kept_sum
 from derive.targets import TARGETS
 from derive.verify import Verifier
 
@@ -98,19 +96,6 @@ def test_the_log_sum_exp_route_states_the_shift_identity(routes):
 # -- a broken step stops the document ------------------------------------------------------
 
 
-def _broken(document: Document, chain: str, position: int, mutate) -> Document:
-    """``document`` with link ``position`` (from 1) of ``chain`` replaced by ``mutate(link.expr)``."""
-    chains = []
-    for each in document.chains:
-        if each.name == chain:
-            links = list(each.links)
-            link = links[position - 1]
-            links[position - 1] = Link(mutate(link.expr), link.rule, link.conditions)
-            each = replace(each, links=tuple(links))
-        chains.append(each)
-    return replace(document, chains=tuple(chains))
-
-
 def _negated(expr):
     return Mul(-1, expr, evaluate=False)
 
@@ -125,12 +110,12 @@ BROKEN_STEPS = [
         "complement",
         "complement-same-index",
         3,
-        lambda e: e.xreplace({e.args[1]: _sum(1, -exp(z[r]))}),
+        lambda e: e.xreplace({e.args[1]: kept_sum(1, -exp(z[r]))}),
     ),
-    ("complement", "gradient", 2, lambda e: _sum(p[i], y[i])),
+    ("complement", "gradient", 2, lambda e: kept_sum(p[i], y[i])),
     ("complement", "example-same-index", 6, _negated),
     # log-sum-exp: the shift with the wrong sign, an index swapped, a term dropped.
-    ("log-sum-exp", "shift", 4, lambda e: _sum(-m, e.args[1])),
+    ("log-sum-exp", "shift", 4, lambda e: kept_sum(-m, e.args[1])),
     ("log-sum-exp", "gradient", 4, lambda e: e.xreplace({exp(z[i]): exp(z[r])})),
     ("log-sum-exp", "log-sum-exp", 3, lambda e: e.args[0]),
     ("log-sum-exp", "example-log-sum-exp", 2, lambda e: e.xreplace({z[1]: z[2]})),
@@ -139,12 +124,12 @@ BROKEN_STEPS = [
 
 @pytest.mark.parametrize(("route", "chain", "position", "mutate"), BROKEN_STEPS)
 def test_a_broken_step_is_caught_and_named(routes, route, chain, position, mutate):
-    document = _broken(routes[route].document, chain, position, mutate)
-    (broken,) = [c for c in document.chains if c.name == chain]
+    document = routes[route].document
+    link = document.chain(chain).links[position - 1]
     with pytest.raises(StepNotProven) as caught:
-        prove(document)
+        prove(broken(document, chain, position - 1, mutate(link.expr)))
     # The broken link itself is refused, not a later one that no longer follows from it.
-    assert caught.value.step.endswith(f"[{chain}: {broken.links[position - 1].rule}]")
+    assert caught.value.step.endswith(f"[{chain}: {link.rule}]")
 
 
 # -- the verifier's additions --------------------------------------------------------------
@@ -156,7 +141,7 @@ def test_a_true_class_left_free_by_the_definitions_is_a_case_of_its_own():
     # ∂L/∂z_i never names r, yet it depends on r through L; its numeric check must choose r.
     proof = verifier.prove(RESULT.lhs, RESULT.rhs)
     assert proof.verified and "numeric" in proof.method
-    wrong = verifier.prove(RESULT.lhs, _sum(p[i], -KroneckerDelta(i, 1)))
+    wrong = verifier.prove(RESULT.lhs, kept_sum(p[i], -KroneckerDelta(i, 1)))
     assert not wrong.verified and wrong.counterexample is not None
     assert wrong.counterexample.indices["r"] != 1
 
@@ -166,7 +151,7 @@ def test_labels_that_sum_to_one_by_definition_are_no_condition():
     labels = Sum(y[k], (k, 1, N))
     assert verifier.prove(RESULT.lhs, RESULT.rhs, [Eq(labels, 1)]).verified
     # A condition its definitions contradict proves nothing.
-    assert not verifier.prove(RESULT.lhs, _sum(p[i], -y[i], 1), [Eq(labels, 2)]).verified
+    assert not verifier.prove(RESULT.lhs, kept_sum(p[i], -y[i], 1), [Eq(labels, 2)]).verified
 
 
 def test_logarithms_of_positive_quantities_are_taken_apart():

@@ -3,10 +3,8 @@ step refused, naming the step."""
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
-from conftest import GOLDEN_DATE
+from conftest import GOLDEN_DATE, broken
 from sympy import Derivative, Eq, Integer, KroneckerDelta, Matrix, Sum, exp
 
 from derive.algebra import Context, Definition
@@ -31,10 +29,6 @@ def document(proven) -> Document:
     return proven.document
 
 
-def _chain(document: Document, name: str):
-    return next(chain for chain in document.chains if chain.name == name)
-
-
 def test_every_equation_is_proven_and_rendered(proven):
     assert proven.equations, "nothing was proven"
     post = publish(proven, date=GOLDEN_DATE, target=TARGETS["hugo"]).post
@@ -55,12 +49,12 @@ def test_the_result_is_the_gradient_divided_by_the_temperature(document):
     expected = (p[i] - y[i]) / T
     assert standard(TEMPERATURE_RESULT.rhs) == expected
     for name in ("claim", "chain-rule"):
-        chain = _chain(document, name)
+        chain = document.chain(name)
         assert chain.lhs == Derivative(L, z[i])
         assert standard(chain.last) == expected, name
-    jacobian = _chain(document, "softmax-jacobian")
+    jacobian = document.chain("softmax-jacobian")
     assert standard(jacobian.last) == p[i] * (KroneckerDelta(i, j) - p[j]) / T
-    example = _chain(document, "example-gradient")
+    example = document.chain("example-gradient")
     assert standard(example.last) == Matrix([(p[a] - y[a]) / T for a in (1, 2, 3)])
 
 
@@ -68,14 +62,6 @@ def test_the_numeric_check_agrees_with_the_formula(document):
     check = document.data["numeric"]
     assert check.temperature == 2
     assert all(row.difference < 1e-8 for row in check.rows)
-
-
-def _broken(document: Document, name: str, position: int, expr) -> Document:
-    """Only the chain ``name``, with its link ``position`` (from 0) replaced by ``expr``."""
-    chain = _chain(document, name)
-    links = list(chain.links)
-    links[position] = dataclasses.replace(links[position], expr=expr)
-    return dataclasses.replace(document, chains=(dataclasses.replace(chain, links=tuple(links)),))
 
 
 BROKEN = {
@@ -103,8 +89,8 @@ BROKEN = {
 def test_a_broken_step_is_refused_by_name(document, mutation):
     name, position, expr = BROKEN[mutation]
     with pytest.raises(StepNotProven) as refused:
-        prove(_broken(document, name, position, expr))
-    rule = _chain(document, name).links[position].rule
+        prove(broken(document, name, position, expr))
+    rule = document.chain(name).links[position].rule
     assert f"[{name}: {rule}]" in refused.value.step
 
 

@@ -33,9 +33,6 @@ from derive.derivations.softmax_ce import (
     RESULT,
     L,
     N,
-    _frac,
-    _product,
-    _sum,
     i,
     k,
     loss_chain,
@@ -47,7 +44,7 @@ from derive.derivations.softmax_ce import (
 from derive.derivations.softmax_ce import context as softmax_ce_context
 from derive.document import Document
 from derive.numeric import gradient_check
-from derive.steps import Chain, Rewrite, Substitute
+from derive.steps import Chain, Rewrite, Substitute, kept_product, kept_quotient, kept_sum
 from derive.verify import Verifier
 
 #: The smoothing: the share of the true class's label spread over all the classes.
@@ -67,13 +64,13 @@ def share(size: Expr) -> Expr:
 
 def smoothed(index: Expr, true_class: Expr, size: Expr) -> Expr:
     """y_index = (1 − ε) δ_{index, true_class} + ε/size: the smoothed one-hot label."""
-    return _sum(_product(_sum(1, -epsilon), KroneckerDelta(index, true_class)), share(size))
+    return kept_sum(kept_product(kept_sum(1, -epsilon), KroneckerDelta(index, true_class)), share(size))
 
 
 #: What this derivation proves: the softmax-ce gradient with the smoothed labels written in.
 SMOOTHED_RESULT = Eq(
     Derivative(L, z[i]),
-    _sum(p[i], _product(-1, _sum(1, -epsilon), KroneckerDelta(i, r)), -_frac(epsilon, N)),
+    kept_sum(p[i], kept_product(-1, kept_sum(1, -epsilon), KroneckerDelta(i, r)), -kept_quotient(epsilon, N)),
     evaluate=False,
 )
 
@@ -110,8 +107,8 @@ def build(n: int) -> Document:
             "i_eq_r": Eq(i, r, evaluate=False),
             "example_true_class": Eq(r, Integer(EXAMPLE_TRUE_CLASS), evaluate=False),
             "i_ne_r": Ne(i, r, evaluate=False),
-            "true_target": Eq(p[r], _sum(1, -epsilon, _frac(epsilon, N)), evaluate=False),
-            "other_target": Eq(p[i], _frac(epsilon, N), evaluate=False),
+            "true_target": Eq(p[r], kept_sum(1, -epsilon, kept_quotient(epsilon, N)), evaluate=False),
+            "other_target": Eq(p[i], kept_quotient(epsilon, N), evaluate=False),
             "numeric_epsilon": Eq(epsilon, NUMERIC_SMOOTHING, evaluate=False),
             "result": SMOOTHED_RESULT,
         },
@@ -129,24 +126,24 @@ def _setup(verifier: Verifier) -> tuple[Chain, ...]:
 
 def _label_sum(verifier: Verifier) -> Chain:
     """Σ_k y_k = 1: the premise of the softmax-ce result, for the smoothed labels."""
-    one_minus = _sum(1, -epsilon)
+    one_minus = kept_sum(1, -epsilon)
     each = share(N)
     return (
         Chain("label-sum", Sum(y[k], (k, 1, N)), verifier)
         .then(Substitute(((y[k], smoothed(k, r, N)),), "definition of y_k"))
         .then(
             Rewrite(
-                _sum(_product(one_minus, Sum(KroneckerDelta(k, r), (k, 1, N))), Sum(each, (k, 1, N))),
+                kept_sum(kept_product(one_minus, Sum(KroneckerDelta(k, r), (k, 1, N))), Sum(each, (k, 1, N))),
                 "the sum split in two, the constant 1 − ε taken out",
             )
         )
         .then(
             Rewrite(
-                _sum(_product(one_minus, Integer(1)), _product(N, each)),
+                kept_sum(kept_product(one_minus, Integer(1)), kept_product(N, each)),
                 "only the term k = r of the first sum is 1; the second has N equal terms",
             )
         )
-        .then(Rewrite(_sum(1, -epsilon, epsilon), "multiplied out"))
+        .then(Rewrite(kept_sum(1, -epsilon, epsilon), "multiplied out"))
         .then(Rewrite(Integer(1), "ε cancels"))
     )
 
@@ -156,7 +153,7 @@ def _gradient(verifier: Verifier) -> tuple[Chain, ...]:
     gradient = (
         Chain("gradient", RESULT.lhs, verifier)
         .equals(
-            _sum(p[i], -y[i]),
+            kept_sum(p[i], -y[i]),
             "the softmax cross-entropy result; its only premise, Σ_k y_k = 1, is proven above",
         )
         .then(Substitute(((y[i], smoothed(i, r, N)),), "definition of y_i"))
@@ -165,15 +162,16 @@ def _gradient(verifier: Verifier) -> tuple[Chain, ...]:
     true_class = (
         Chain("true-class", Derivative(L, z[r]), verifier)
         .equals(
-            _sum(p[r], _product(-1, _sum(1, -epsilon)), -_frac(epsilon, N)), "the gradient at i = r, δ_rr = 1"
+            kept_sum(p[r], kept_product(-1, kept_sum(1, -epsilon)), -kept_quotient(epsilon, N)),
+            "the gradient at i = r, δ_rr = 1",
         )
         .equals(
-            _sum(p[r], _product(-1, _sum(1, -epsilon, _frac(epsilon, N)))),
+            kept_sum(p[r], kept_product(-1, kept_sum(1, -epsilon, kept_quotient(epsilon, N)))),
             "the label of the true class in brackets",
         )
     )
     other_class = Chain("other-class", Derivative(L, z[i]), verifier, conditions=(Ne(i, r),)).equals(
-        _sum(p[i], -_frac(epsilon, N)), "the gradient at i ≠ r, δ_ir = 0"
+        kept_sum(p[i], -kept_quotient(epsilon, N)), "the gradient at i ≠ r, δ_ir = 0"
     )
     return gradient, other_class, true_class
 
@@ -184,7 +182,7 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
 
     def label(a: int) -> Expr:
         """y_a written out: 1 − ε + ε/n for the true class, ε/n for the others."""
-        return _sum(1, -epsilon, share(n)) if a == true_class else share(n)
+        return kept_sum(1, -epsilon, share(n)) if a == true_class else share(n)
 
     labels = (
         Chain("example-labels", Matrix([y[a] for a in classes]), verifier)
@@ -195,18 +193,23 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         .equals(Matrix([label(a) for a in classes]), "δ evaluated")
     )
     label_sum = (
-        Chain("example-label-sum", _sum(*(y[a] for a in classes)), verifier)
-        .equals(_sum(*(label(a) for a in classes)), "the labels above")
-        .equals(_sum(1, -epsilon, epsilon), f"the {n} shares ε/{n} add up to ε")
+        Chain("example-label-sum", kept_sum(*(y[a] for a in classes)), verifier)
+        .equals(kept_sum(*(label(a) for a in classes)), "the labels above")
+        .equals(kept_sum(1, -epsilon, epsilon), f"the {n} shares ε/{n} add up to ε")
         .equals(Integer(1), "ε cancels")
     )
     gradient = (
         Chain("example-gradient", Matrix([Derivative(L, z[a]) for a in classes]), verifier)
         .equals(
-            Matrix([_sum(p[a], -y[a]) for a in classes]), f"the softmax cross-entropy result, for N = {n}"
+            Matrix([kept_sum(p[a], -y[a]) for a in classes]), f"the softmax cross-entropy result, for N = {n}"
         )
         .equals(
-            Matrix([_sum(p[a], _product(-1, label(a)) if a == true_class else -label(a)) for a in classes]),
+            Matrix(
+                [
+                    kept_sum(p[a], kept_product(-1, label(a)) if a == true_class else -label(a))
+                    for a in classes
+                ]
+            ),
             "the labels above",
         )
     )

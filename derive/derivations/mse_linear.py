@@ -8,14 +8,12 @@ and ∂ŷ_k/∂b_i = δ_{ik}. Then the vector forms, and a worked example with t
 from __future__ import annotations
 
 from sympy import (
-    Add,
     Derivative,
     Expr,
     IndexedBase,
     Integer,
     KroneckerDelta,
     Matrix,
-    Mul,
     Rational,
     Sum,
     Symbol,
@@ -35,6 +33,8 @@ from derive.steps import (
     OnlyMatchingTerm,
     Rewrite,
     Substitute,
+    kept_product,
+    kept_sum,
 )
 from derive.verify import Verifier
 
@@ -48,27 +48,19 @@ L = Symbol("L")
 EXAMPLE_INPUTS = 2
 
 
-def _product(*factors):
-    return Mul(*factors, evaluate=False)
-
-
-def _sum(*terms):
-    return Add(*terms, evaluate=False)
-
-
 def _error(index) -> Expr:
     """ŷ_k − y_k, the error of one output."""
-    return _sum(y_hat[index], -y[index])
+    return kept_sum(y_hat[index], -y[index])
 
 
 def _squared_error(index: Symbol, outputs) -> Expr:
     """½ Σ_k (ŷ_k − y_k)²."""
-    return _product(Rational(1, 2), Sum(_error(index) ** 2, (index, 1, outputs)))
+    return kept_product(Rational(1, 2), Sum(_error(index) ** 2, (index, 1, outputs)))
 
 
 def _layer(index, inputs, bound: Symbol = m) -> Expr:
     """ŷ_k = Σ_m W_{km} x_m + b_k."""
-    return _sum(Sum(_product(W[index, bound], x[bound]), (bound, 1, inputs)), b[index])
+    return kept_sum(Sum(kept_product(W[index, bound], x[bound]), (bound, 1, inputs)), b[index])
 
 
 def context(outputs, inputs) -> Context:
@@ -128,8 +120,8 @@ def _factors(verifier: Verifier) -> tuple[Chain, ...]:
             .then(Substitute(((y_hat[k], _layer(k, M)),), "definition of ŷ_k"))
             .then(
                 Rewrite(
-                    _sum(
-                        Sum(Derivative(_product(W[k, m], x[m]), variable), (m, 1, M)),
+                    kept_sum(
+                        Sum(Derivative(kept_product(W[k, m], x[m]), variable), (m, 1, M)),
                         Derivative(b[k], variable),
                     ),
                     "the derivative of a sum is the sum of the derivatives",
@@ -142,7 +134,8 @@ def _factors(verifier: Verifier) -> tuple[Chain, ...]:
 
     weight = opened("weight-derivative", W[i, j]).then(
         Rewrite(
-            _product(KroneckerDelta(k, i), x[j]), "only the term m = j is left, and b_k does not depend on W"
+            kept_product(KroneckerDelta(k, i), x[j]),
+            "only the term m = j is left, and b_k does not depend on W",
         )
     )
     bias = opened("bias-derivative", b[i]).then(
@@ -163,7 +156,7 @@ def _gradients(verifier: Verifier) -> tuple[Chain, ...]:
             .then(OnlyMatchingTerm(i, "δ_{ik} keeps only the term k = i"))
         )
 
-    weight = through_outputs("weight-gradient", W[i, j], _product(KroneckerDelta(k, i), x[j]))
+    weight = through_outputs("weight-gradient", W[i, j], kept_product(KroneckerDelta(k, i), x[j]))
     bias = through_outputs("bias-gradient", b[i], KroneckerDelta(k, i))
     return weight, bias
 
@@ -185,7 +178,7 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     outputs, inputs = range(1, n + 1), range(1, EXAMPLE_INPUTS + 1)
 
     def written_out(a: int) -> Expr:
-        return _sum(*(_product(W[a, c], x[c]) for c in inputs), b[a])
+        return kept_sum(*(kept_product(W[a, c], x[c]) for c in inputs), b[a])
 
     layer = Chain("example-layer", Matrix([y_hat[a] for a in outputs]), verifier).equals(
         Matrix([written_out(a) for a in outputs]), f"the layer written out for N = {n}, M = {EXAMPLE_INPUTS}"
@@ -198,16 +191,16 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     weight = (
         Chain("example-weight-gradient", weights(lambda a, c: Derivative(L, W[a, c])), verifier)
         .equals(
-            weights(lambda a, c: _product(_error(a), Derivative(y_hat[a], W[a, c]))),
+            weights(lambda a, c: kept_product(_error(a), Derivative(y_hat[a], W[a, c]))),
             "only ŷ_i depends on W_{ij}",
         )
-        .equals(weights(lambda a, c: _product(_error(a), x[c])), "∂ŷ_i/∂W_{ij} = x_j")
+        .equals(weights(lambda a, c: kept_product(_error(a), x[c])), "∂ŷ_i/∂W_{ij} = x_j")
         .equals(MatMul(error, Matrix([[x[c] for c in inputs]]), evaluate=False), "a column times a row")
     )
     bias = (
         Chain("example-bias-gradient", Matrix([Derivative(L, b[a]) for a in outputs]), verifier)
         .equals(
-            Matrix([_product(_error(a), Derivative(y_hat[a], b[a])) for a in outputs]),
+            Matrix([kept_product(_error(a), Derivative(y_hat[a], b[a])) for a in outputs]),
             "only ŷ_i depends on b_i",
         )
         .equals(error, "∂ŷ_i/∂b_i = 1")

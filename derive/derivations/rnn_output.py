@@ -38,7 +38,7 @@ from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol, Transpose
 
 from derive.algebra import Context, Definition
 from derive.derivations import Derivation
-from derive.derivations.softmax_ce import RESULT, L, N, _frac, _product, _sum, i, j, k, p, y, z
+from derive.derivations.softmax_ce import RESULT, L, N, i, j, k, p, y, z
 from derive.document import Document
 from derive.matrices import Gradient, IndexedVector, MatrixSum
 from derive.numeric import STEP, softmax
@@ -50,6 +50,9 @@ from derive.steps import (
     Linearity,
     OnlyMatchingTerm,
     Substitute,
+    kept_product,
+    kept_quotient,
+    kept_sum,
 )
 from derive.verify import ForEach, Verifier
 
@@ -129,7 +132,7 @@ def build(n: int) -> Document:
             "words": Integer(CLASSES),
             "sum_y": Eq(Sum(y[tau, k], (k, 1, N)), 1),
             # softmax-ce's result, with p_i − y_i in the order a reader writes it.
-            "softmax_ce_result": Eq(RESULT.lhs, _sum(p[i], -y[i]), evaluate=False),
+            "softmax_ce_result": Eq(RESULT.lhs, kept_sum(p[i], -y[i]), evaluate=False),
             **_lecture_math(example),
         },
         data={"forward": example.forward, "gradient": example.gradient, "step": STEP},
@@ -139,7 +142,7 @@ def build(n: int) -> Document:
 def _recurrence(step: Expr) -> Expr:
     """tanh(W h_{τ−1} + U x_τ): the model's hidden state, named in the prose but never needed by a
     proof, since it does not involve V. The example computes it in floating point."""
-    previous, current = IndexedVector(h, _sum(step, -1), H), IndexedVector(x, step, M)
+    previous, current = IndexedVector(h, kept_sum(step, -1), H), IndexedVector(x, step, M)
     recurrent, input_weights = MatrixSymbol("W", H, H), MatrixSymbol("U", H, M)
     return tanh(MatAdd(MatMul(recurrent, previous), MatMul(input_weights, current)))
 
@@ -149,7 +152,7 @@ def _setup(verifier: Verifier) -> tuple[Chain, ...]:
         Sum(V[i, m] * h[tau, m], (m, 1, H)), "definition of the output layer"
     )
     probabilities = Chain("softmax", p[tau, i], verifier).equals(
-        _frac(exp(z[tau, i]), Sum(exp(z[tau, k]), (k, 1, N))), "definition of the softmax"
+        kept_quotient(exp(z[tau, i]), Sum(exp(z[tau, k]), (k, 1, N))), "definition of the softmax"
     )
     step = Chain("step-loss", step_loss[tau], verifier).equals(
         -Sum(y[tau, k] * log(p[tau, k]), (k, 1, N)), "definition of the cross-entropy loss"
@@ -168,7 +171,7 @@ def _at_step(expr: Expr) -> Expr:
 
 def _step_gradient(verifier: Verifier) -> tuple[Chain, ...]:
     labels_sum = (Eq(Sum(y[tau, k], (k, 1, N)), 1),)
-    gradient = _sum(p[tau, i], -y[tau, i])
+    gradient = kept_sum(p[tau, i], -y[tau, i])
     if gradient.doit() != _at_step(RESULT.rhs):
         raise AssertionError("softmax-ce's result, written p_τi − y_τi, is no longer its result")
     softmax_ce = Chain("step-softmax-ce", _at_step(RESULT.lhs), verifier).equals(
@@ -184,8 +187,8 @@ def _step_gradient(verifier: Verifier) -> tuple[Chain, ...]:
         .then(OnlyMatchingTerm(j, "only the term m = j is left"))
     )
     through = {
-        Derivative(step_loss[tau], z[tau, k]): _sum(p[tau, k], -y[tau, k]),
-        Derivative(z[tau, k], V[i, j]): _product(KroneckerDelta(i, k), h[tau, j]),
+        Derivative(step_loss[tau], z[tau, k]): kept_sum(p[tau, k], -y[tau, k]),
+        Derivative(z[tau, k], V[i, j]): kept_product(KroneckerDelta(i, k), h[tau, j]),
     }
     chain_rule = (
         Chain("step-chain-rule", Derivative(step_loss[tau], V[i, j]), verifier)
@@ -197,7 +200,7 @@ def _step_gradient(verifier: Verifier) -> tuple[Chain, ...]:
 
 
 def _sum_over_steps(verifier: Verifier) -> tuple[Chain, ...]:
-    step_gradient = _product(_sum(p[tau, i], -y[tau, i]), h[tau, j])
+    step_gradient = kept_product(kept_sum(p[tau, i], -y[tau, i]), h[tau, j])
     entry = (
         Chain("sum-over-steps", Derivative(L, V[i, j]), verifier)
         .equals(Derivative(Sum(step_loss[tau], (tau, 1, T)), V[i, j]), "L is the sum of the step losses")
@@ -391,7 +394,9 @@ def _worked_example(verifier: Verifier, example: LectureExample) -> tuple[Chain,
 
     def entry(a: int, b: int, label=lambda t, a: y[t, a]) -> Expr:
         """Σ_τ (p_τa − y_τa) h_τb, written out; ``label`` gives y_τa (a symbol, or its value)."""
-        return DropZeros().apply(_sum(*(_product(_sum(p[t, a], -label(t, a)), h[t, b]) for t in times)))
+        return DropZeros().apply(
+            kept_sum(*(kept_product(kept_sum(p[t, a], -label(t, a)), h[t, b]) for t in times))
+        )
 
     every_step = ForEach(Eq(Sum(y[tau, k], (k, 1, CLASSES)), 1), (tau, 1, steps))
     stated = tuple(Eq(y[t, a], one_hot(t, a)) for t in times for a in range(1, CLASSES + 1))

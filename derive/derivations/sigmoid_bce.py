@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sympy import (
-    Add,
     Derivative,
     Eq,
     Expr,
@@ -19,7 +18,6 @@ from sympy import (
     IndexedBase,
     Integer,
     Matrix,
-    Mul,
     Pow,
     Sum,
     Symbol,
@@ -41,6 +39,9 @@ from derive.steps import (
     QuotientRule,
     Rewrite,
     Substitute,
+    kept_product,
+    kept_quotient,
+    kept_sum,
 )
 from derive.verify import Verifier
 
@@ -55,42 +56,31 @@ L = Symbol("L")
 RESULT = Eq(Derivative(L, z), sigma(z) - y, evaluate=False)
 
 
-def _frac(numerator, denominator):
-    return Mul(numerator, Pow(denominator, -1), evaluate=False)
-
-
-def _product(*factors):
-    return Mul(*factors, evaluate=False)
-
-
-def _sum(*terms):
-    return Add(*terms, evaluate=False)
-
-
 def _difference(a, b):
-    return _sum(a, -b)
+    return kept_sum(a, -b)
 
 
 def _log_likelihood(probability: Expr, label: Expr) -> Expr:
     """y log p + (1 − y) log(1 − p): the log-likelihood of a label y ∈ [0, 1] under p."""
-    return _sum(
-        _product(label, log(probability)), _product(_difference(1, label), log(_difference(1, probability)))
+    return kept_sum(
+        kept_product(label, log(probability)),
+        kept_product(_difference(1, label), log(_difference(1, probability))),
     )
 
 
 def binary_cross_entropy(probability: Expr, label: Expr) -> Expr:
     """−[y log p + (1 − y) log(1 − p)]: the cross-entropy of a label y and a probability p."""
-    return _product(-1, _log_likelihood(probability, label))
+    return kept_product(-1, _log_likelihood(probability, label))
 
 
 def _summed_loss(probability: Callable[[Expr], Expr], upper: Expr, index: Symbol = k) -> Expr:
     """−Σ_k [y_k log p_k + (1 − y_k) log(1 − p_k)], with ``probability(k)`` for p_k."""
-    return _product(-1, Sum(_log_likelihood(probability(index), ys[index]), (index, 1, upper)))
+    return kept_product(-1, Sum(_log_likelihood(probability(index), ys[index]), (index, 1, upper)))
 
 
 def _sigmoid(argument: Expr) -> Expr:
     """1/(1 + e^{−x}), the sigmoid written out."""
-    return _frac(1, _sum(1, exp(-argument)))
+    return kept_quotient(1, kept_sum(1, exp(-argument)))
 
 
 def _sigmoid_definition() -> Definition:
@@ -158,21 +148,25 @@ def _setup(verifier: Verifier) -> tuple[Chain, ...]:
 
 def _sigmoid_derivative(verifier: Verifier) -> tuple[Chain, ...]:
     """σ′(z) = σ(z)(1 − σ(z)), by the quotient rule on 1/(1 + e^{−z})."""
-    denominator, e = _sum(1, exp(-z)), exp(-z)
+    denominator, e = kept_sum(1, exp(-z)), exp(-z)
     chain = (
         Chain("sigmoid-derivative", Derivative(sigma(z), z), verifier)
         .then(Substitute(((sigma(z), _sigmoid(z)),), "definition of σ"))
         .then(QuotientRule())
         .then(EvaluateDerivatives(verifier, name="∂1/∂z = 0 and ∂e^{−z}/∂z = −e^{−z}"))
-        .then(Rewrite(_frac(e, Pow(denominator, 2)), "0 · (1 + e^{−z}) = 0 and the signs multiplied"))
-        .then(Rewrite(_product(_frac(1, denominator), _frac(e, denominator)), "fraction split"))
+        .then(Rewrite(kept_quotient(e, Pow(denominator, 2)), "0 · (1 + e^{−z}) = 0 and the signs multiplied"))
         .then(
             Rewrite(
-                _product(_frac(1, denominator), _difference(1, _frac(1, denominator))),
+                kept_product(kept_quotient(1, denominator), kept_quotient(e, denominator)), "fraction split"
+            )
+        )
+        .then(
+            Rewrite(
+                kept_product(kept_quotient(1, denominator), _difference(1, kept_quotient(1, denominator))),
                 "e^{−z} = (1 + e^{−z}) − 1",
             )
         )
-        .then(Rewrite(_product(sigma(z), _difference(1, sigma(z))), "definition of σ"))
+        .then(Rewrite(kept_product(sigma(z), _difference(1, sigma(z))), "definition of σ"))
     )
     return (chain,)
 
@@ -183,11 +177,11 @@ def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
         .then(Substitute(((L, binary_cross_entropy(p, y)),), "definition of L"))
         .then(
             Rewrite(
-                _product(
+                kept_product(
                     -1,
-                    _sum(
-                        _product(y, Derivative(log(p), p)),
-                        _product(_difference(1, y), Derivative(log(_difference(1, p)), p)),
+                    kept_sum(
+                        kept_product(y, Derivative(log(p), p)),
+                        kept_product(_difference(1, y), Derivative(log(_difference(1, p)), p)),
                     ),
                 ),
                 "linearity of the derivative",
@@ -195,24 +189,27 @@ def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
         )
         .then(EvaluateDerivatives(verifier, name="∂ log x/∂x = 1/x, and ∂(1 − p)/∂p = −1"))
         .then(
-            Rewrite(_sum(-_frac(y, p), _frac(_difference(1, y), _difference(1, p))), "signs multiplied out")
+            Rewrite(
+                kept_sum(-kept_quotient(y, p), kept_quotient(_difference(1, y), _difference(1, p))),
+                "signs multiplied out",
+            )
         )
     )
     derivatives = (
         (Derivative(L, p), loss.last),
-        (Derivative(p, z), _product(p, _difference(1, p))),
+        (Derivative(p, z), kept_product(p, _difference(1, p))),
     )
     chain = (
         Chain("chain-rule", Derivative(L, z), verifier)
-        .equals(_product(Derivative(L, p), Derivative(p, z)), "chain rule through p")
+        .equals(kept_product(Derivative(L, p), Derivative(p, z)), "chain rule through p")
         .then(Substitute(derivatives, "the derivatives found above, with p = σ(z)"))
         .then(
             Rewrite(
-                _sum(_product(-1, y, _difference(1, p)), _product(_difference(1, y), p)),
+                kept_sum(kept_product(-1, y, _difference(1, p)), kept_product(_difference(1, y), p)),
                 "p and 1 − p cancelled",
             )
         )
-        .then(Rewrite(_sum(-y, _product(y, p), p, -_product(y, p)), "expanded"))
+        .then(Rewrite(kept_sum(-y, kept_product(y, p), p, -kept_product(y, p)), "expanded"))
         .then(Rewrite(_difference(p, y), "y p cancels"))
         .then(Rewrite(_difference(sigma(z), y), "p = σ(z)"))
     )
@@ -246,7 +243,7 @@ def _outputs(verifier: Verifier) -> tuple[Chain, ...]:
 def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     outputs = range(1, n + 1)
     loss = Chain("example-loss", L, verifier).equals(
-        _product(-1, _sum(*(_log_likelihood(ps[a], ys[a]) for a in outputs))),
+        kept_product(-1, kept_sum(*(_log_likelihood(ps[a], ys[a]) for a in outputs))),
         f"the loss written out for N = {n}",
     )
 
@@ -256,22 +253,25 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     gradient = (
         Chain("example-gradient", column(lambda a: Derivative(L, zs[a])), verifier)
         .equals(
-            column(lambda a: _product(Derivative(L, ps[a]), Derivative(ps[a], zs[a]))),
+            column(lambda a: kept_product(Derivative(L, ps[a]), Derivative(ps[a], zs[a]))),
             "only p_i depends on z_i",
         )
         .equals(
             column(
-                lambda a: _product(
-                    _sum(-_frac(ys[a], ps[a]), _frac(_difference(1, ys[a]), _difference(1, ps[a]))),
-                    _product(ps[a], _difference(1, ps[a])),
+                lambda a: kept_product(
+                    kept_sum(
+                        -kept_quotient(ys[a], ps[a]),
+                        kept_quotient(_difference(1, ys[a]), _difference(1, ps[a])),
+                    ),
+                    kept_product(ps[a], _difference(1, ps[a])),
                 )
             ),
             "the derivatives found above",
         )
         .equals(
             column(
-                lambda a: _sum(
-                    _product(-1, ys[a], _difference(1, ps[a])), _product(_difference(1, ys[a]), ps[a])
+                lambda a: kept_sum(
+                    kept_product(-1, ys[a], _difference(1, ps[a])), kept_product(_difference(1, ys[a]), ps[a])
                 )
             ),
             "p_i and 1 − p_i cancelled",

@@ -8,7 +8,6 @@ step; then a worked example for a concrete number of classes, and a numeric chec
 from __future__ import annotations
 
 from sympy import (
-    Add,
     Derivative,
     Eq,
     Expr,
@@ -18,7 +17,6 @@ from sympy import (
     Integer,
     KroneckerDelta,
     Matrix,
-    Mul,
     Ne,
     Pow,
     Sum,
@@ -45,6 +43,9 @@ from derive.steps import (
     Rule,
     SplitSum,
     Substitute,
+    kept_product,
+    kept_quotient,
+    kept_sum,
     reciprocal,
 )
 from derive.verify import Verifier
@@ -55,18 +56,6 @@ z, p, y = IndexedBase("z"), IndexedBase("p"), IndexedBase("y")
 L, S = symbols("L S")
 #: The result every route proves, given Σ_k y_k = 1; ``derive check`` compares posts with it.
 RESULT = Eq(Derivative(L, z[i]), p[i] - y[i], evaluate=False)
-
-
-def _frac(numerator, denominator):
-    return Mul(numerator, Pow(denominator, -1), evaluate=False)
-
-
-def _product(*factors):
-    return Mul(*factors, evaluate=False)
-
-
-def _sum(*terms):
-    return Add(*terms, evaluate=False)
 
 
 def _quotient_opening(chain: Chain, softmax: Expr, definition: str, evaluate: Rule) -> Chain:
@@ -95,7 +84,7 @@ def build(n: int) -> Document:
     chains = _setup(general) + _loss_derivative(general) + _softmax_derivative(general)
     chains += _chain_rule(general) + _worked_example(example, n)
     sum_y = Eq(Sum(y[k], (k, 1, N)), 1)
-    example_labels = Eq(_sum(*(y[a] for a in range(1, n + 1))), 1)
+    example_labels = Eq(kept_sum(*(y[a] for a in range(1, n + 1))), 1)
     return Document(
         derivation="softmax-ce",
         chains=chains,
@@ -116,7 +105,7 @@ def build(n: int) -> Document:
             "sum_y": sum_y,
             "example_sum_y": example_labels,
             "result": RESULT,
-            "quotient": _product(exp(z[i]), reciprocal(S)),
+            "quotient": kept_product(exp(z[i]), reciprocal(S)),
             "p_11": Derivative(p[1], z[1]),
             "p_12": Derivative(p[1], z[2]),
         },
@@ -142,7 +131,9 @@ def _setup(verifier: Verifier) -> tuple[Chain, ...]:
     loss = loss_chain(verifier)
     softmax = softmax_chain(verifier)
     claim = Chain("claim", Derivative(L, z[i]), verifier).equals(
-        _sum(p[i], -y[i]), "the result, proven step by step below", conditions=(Eq(Sum(y[k], (k, 1, N)), 1),)
+        kept_sum(p[i], -y[i]),
+        "the result, proven step by step below",
+        conditions=(Eq(Sum(y[k], (k, 1, N)), 1),),
     )
     return loss, softmax, claim
 
@@ -178,28 +169,32 @@ def _softmax_derivative(verifier: Verifier) -> tuple[Chain, ...]:
     same = (
         _quotient_opening(
             Chain("softmax-same-index", Derivative(p[i], z[i]), verifier),
-            _frac(e_i, S),
+            kept_quotient(e_i, S),
             "definition of p_i with S",
             EvaluateDerivatives(verifier, name="∂e^{z_i}/∂z_i = e^{z_i} and ∂S/∂z_i = e^{z_i}"),
         )
-        .then(Rewrite(_frac(_product(e_i, _sum(S, -e_i)), Pow(S, 2)), "e^{z_i} factored out"))
-        .then(Rewrite(_product(_frac(e_i, S), _frac(_sum(S, -e_i), S)), "fraction split"))
-        .then(Rewrite(_product(_frac(e_i, S), _sum(1, -_frac(e_i, S))), "S/S = 1"))
-        .then(Rewrite(_product(p[i], _sum(1, -p[i])), "definition of p_i"))
+        .then(Rewrite(kept_quotient(kept_product(e_i, kept_sum(S, -e_i)), Pow(S, 2)), "e^{z_i} factored out"))
+        .then(
+            Rewrite(
+                kept_product(kept_quotient(e_i, S), kept_quotient(kept_sum(S, -e_i), S)), "fraction split"
+            )
+        )
+        .then(Rewrite(kept_product(kept_quotient(e_i, S), kept_sum(1, -kept_quotient(e_i, S))), "S/S = 1"))
+        .then(Rewrite(kept_product(p[i], kept_sum(1, -p[i])), "definition of p_i"))
     )
     different = (
         _quotient_opening(
             Chain("softmax-other-index", Derivative(p[i], z[j]), verifier, conditions=(Ne(i, j),)),
-            _frac(e_i, S),
+            kept_quotient(e_i, S),
             "definition of p_i with S",
             EvaluateDerivatives(verifier, given=(Ne(i, j),), name="∂e^{z_i}/∂z_j = 0 and ∂S/∂z_j = e^{z_j}"),
         )
-        .then(Rewrite(-_frac(_product(e_i, e_j), Pow(S, 2)), "0 · S = 0"))
-        .then(Rewrite(_product(-1, _frac(e_i, S), _frac(e_j, S)), "fraction split"))
-        .then(Rewrite(_product(-1, p[i], p[j]), "definition of p_i and p_j"))
+        .then(Rewrite(-kept_quotient(kept_product(e_i, e_j), Pow(S, 2)), "0 · S = 0"))
+        .then(Rewrite(kept_product(-1, kept_quotient(e_i, S), kept_quotient(e_j, S)), "fraction split"))
+        .then(Rewrite(kept_product(-1, p[i], p[j]), "definition of p_i and p_j"))
     )
     combined = Chain("softmax-jacobian", Derivative(p[i], z[j]), verifier).equals(
-        _product(p[i], _sum(KroneckerDelta(i, j), -p[j])), "both cases with the Kronecker delta"
+        kept_product(p[i], kept_sum(KroneckerDelta(i, j), -p[j])), "both cases with the Kronecker delta"
     )
     return denominator, sum_derivative, quotient_rule, same, different, combined
 
@@ -209,8 +204,8 @@ def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
     results = (
         (Derivative(L, p[i]), -y[i] / p[i]),
         (Derivative(L, p[j]), -y[j] / p[j]),
-        (Derivative(p[i], z[i]), _product(p[i], _sum(1, -p[i]))),
-        (Derivative(p[j], z[i]), _product(-1, p[j], p[i])),
+        (Derivative(p[i], z[i]), kept_product(p[i], kept_sum(1, -p[i]))),
+        (Derivative(p[j], z[i]), kept_product(-1, p[j], p[i])),
     )
     chain = (
         Chain("chain-rule", Derivative(L, z[i]), verifier)
@@ -219,58 +214,72 @@ def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
         .then(Substitute(results, "the derivatives found above"))
         .then(
             Rewrite(
-                _sum(_product(-1, y[i], _sum(1, -p[i])), SumExcept(_product(y[j], p[i]), (j, 1, N), i)),
+                kept_sum(
+                    kept_product(-1, y[i], kept_sum(1, -p[i])),
+                    SumExcept(kept_product(y[j], p[i]), (j, 1, N), i),
+                ),
                 "p_i and p_j cancelled",
             )
         )
         .then(
             Rewrite(
-                _sum(-y[i], _product(y[i], p[i]), _product(p[i], SumExcept(y[j], (j, 1, N), i))),
+                kept_sum(-y[i], kept_product(y[i], p[i]), kept_product(p[i], SumExcept(y[j], (j, 1, N), i))),
                 "expanded, p_i taken out of the sum",
             )
         )
         .then(
             Rewrite(
-                _sum(-y[i], _product(p[i], _sum(y[i], SumExcept(y[j], (j, 1, N), i)))), "p_i factored out"
+                kept_sum(-y[i], kept_product(p[i], kept_sum(y[i], SumExcept(y[j], (j, 1, N), i)))),
+                "p_i factored out",
             )
         )
-        .then(Rewrite(_sum(-y[i], _product(p[i], sum_y)), "the term j = i joins the sum"))
+        .then(Rewrite(kept_sum(-y[i], kept_product(p[i], sum_y)), "the term j = i joins the sum"))
         .then(ApplyConstraint(sum_y, Integer(1), "the labels sum to 1"), conditions=(Eq(sum_y, 1),))
-        .then(Rewrite(_sum(p[i], -y[i]), "terms reordered"))
+        .then(Rewrite(kept_sum(p[i], -y[i]), "terms reordered"))
     )
     return (chain,)
 
 
 def _jacobian_entry(a: int, b: int) -> Expr:
     """∂p_a/∂z_b by the two cases: p_a(1 − p_a) on the diagonal, −p_a p_b off it."""
-    return _product(p[a], _sum(1, -p[a])) if a == b else _product(-1, p[a], p[b])
+    return kept_product(p[a], kept_sum(1, -p[a])) if a == b else kept_product(-1, p[a], p[b])
 
 
 def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     classes = range(1, n + 1)
-    total = _sum(*(exp(z[b]) for b in classes))
+    total = kept_sum(*(exp(z[b]) for b in classes))
     softmax = Chain("example-softmax", Matrix([p[a] for a in classes]), verifier).equals(
-        Matrix([_frac(exp(z[a]), total) for a in classes]), f"the softmax written out for N = {n}"
+        Matrix([kept_quotient(exp(z[a]), total) for a in classes]), f"the softmax written out for N = {n}"
     )
     e1, e2 = exp(z[1]), exp(z[2])
     termwise = EvaluateDerivatives(verifier, termwise=True, name="derivatives term by term")
 
     def opened(name: str, variable: Expr) -> Chain:
         chain = Chain(name, Derivative(p[1], variable), verifier)
-        return _quotient_opening(chain, _frac(e1, total), "definition of p_1", termwise)
+        return _quotient_opening(chain, kept_quotient(e1, total), "definition of p_1", termwise)
 
     same = (
         opened("example-same-index", z[1])
         .then(DropZeros(name="terms without z_1 vanish"))
-        .then(Rewrite(_product(_frac(e1, total), _frac(_sum(*total.args, -e1), total)), "fraction split"))
-        .then(Rewrite(_product(_frac(e1, total), _sum(1, -_frac(e1, total))), "a sum divided by itself is 1"))
-        .then(Rewrite(_product(p[1], _sum(1, -p[1])), "definition of p_1"))
+        .then(
+            Rewrite(
+                kept_product(kept_quotient(e1, total), kept_quotient(kept_sum(*total.args, -e1), total)),
+                "fraction split",
+            )
+        )
+        .then(
+            Rewrite(
+                kept_product(kept_quotient(e1, total), kept_sum(1, -kept_quotient(e1, total))),
+                "a sum divided by itself is 1",
+            )
+        )
+        .then(Rewrite(kept_product(p[1], kept_sum(1, -p[1])), "definition of p_1"))
     )
     other = (
         opened("example-other-index", z[2])
         .then(DropZeros(name="terms without z_2 vanish"))
-        .then(Rewrite(_product(-1, _frac(e1, total), _frac(e2, total)), "fraction split"))
-        .then(Rewrite(_product(-1, p[1], p[2]), "definition of p_1 and p_2"))
+        .then(Rewrite(kept_product(-1, kept_quotient(e1, total), kept_quotient(e2, total)), "fraction split"))
+        .then(Rewrite(kept_product(-1, p[1], p[2]), "definition of p_1 and p_2"))
     )
     jacobian = Chain(
         "example-jacobian", Matrix(n, n, lambda a, b: Derivative(p[a + 1], z[b + 1])), verifier
@@ -278,25 +287,27 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         Matrix(n, n, lambda a, b: _jacobian_entry(a + 1, b + 1)),
         "the two cases, entry by entry",
     )
-    labels = _sum(*(y[b] for b in classes))
+    labels = kept_sum(*(y[b] for b in classes))
 
     def through(a: int, b: int):
-        return _product(-_frac(y[b], p[b]), _jacobian_entry(b, a))
+        return kept_product(-kept_quotient(y[b], p[b]), _jacobian_entry(b, a))
 
     def cancelled(a: int, b: int):
-        return _product(-1, y[a], _sum(1, -p[a])) if a == b else _product(y[b], p[a])
+        return kept_product(-1, y[a], kept_sum(1, -p[a])) if a == b else kept_product(y[b], p[a])
 
     gradient = (
         Chain("example-gradient", Matrix([Derivative(L, z[a]) for a in classes]), verifier)
         .equals(
-            Matrix([_sum(*(through(a, b) for b in classes)) for a in classes]), "chain rule with the Jacobian"
+            Matrix([kept_sum(*(through(a, b) for b in classes)) for a in classes]),
+            "chain rule with the Jacobian",
         )
-        .equals(Matrix([_sum(*(cancelled(a, b) for b in classes)) for a in classes]), "p_j cancelled")
+        .equals(Matrix([kept_sum(*(cancelled(a, b) for b in classes)) for a in classes]), "p_j cancelled")
         .equals(
-            Matrix([_sum(-y[a], _product(p[a], labels)) for a in classes]), "expanded and p_i factored out"
+            Matrix([kept_sum(-y[a], kept_product(p[a], labels)) for a in classes]),
+            "expanded and p_i factored out",
         )
         .equals(
-            Matrix([_sum(p[a], -y[a]) for a in classes]),
+            Matrix([kept_sum(p[a], -y[a]) for a in classes]),
             "the labels sum to 1",
             conditions=(Eq(labels, 1),),
         )

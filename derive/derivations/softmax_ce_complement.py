@@ -34,7 +34,7 @@ from sympy import (
 )
 
 from derive.algebra import Context, Definition, SumExcept
-from derive.derivations.softmax_ce import RESULT, L, N, S, _frac, _product, _sum, i, j, k, p, y, z
+from derive.derivations.softmax_ce import RESULT, L, N, S, i, j, k, p, y, z
 from derive.document import Document
 from derive.numeric import gradient_check
 from derive.steps import (
@@ -45,6 +45,9 @@ from derive.steps import (
     OnlyMatchingTerm,
     Rewrite,
     Substitute,
+    kept_product,
+    kept_quotient,
+    kept_sum,
 )
 from derive.verify import Verifier
 
@@ -118,7 +121,7 @@ def one_hot_setup(verifier: Verifier) -> tuple[Chain, ...]:
         exp(z[i]) / Sum(exp(z[k]), (k, 1, N)), "definition of the softmax"
     )
     claim = Chain("claim", RESULT.lhs, verifier).equals(
-        _sum(p[i], -y[i]), "the result, proven step by step below"
+        kept_sum(p[i], -y[i]), "the result, proven step by step below"
     )
     return loss, labels, true_class_loss, softmax, claim
 
@@ -144,7 +147,7 @@ def _others(excluded: Expr) -> SumExcept:
 
 def _complement(excluded: Expr, denominator: Expr = S) -> Expr:
     """1 − Σ_{j≠excluded} e^{z_j} / denominator: the complement form of p_excluded."""
-    return _sum(1, -_frac(_others(excluded), denominator))
+    return kept_sum(1, -kept_quotient(_others(excluded), denominator))
 
 
 def _complement_form(verifier: Verifier) -> Chain:
@@ -153,8 +156,8 @@ def _complement_form(verifier: Verifier) -> Chain:
     return (
         Chain("complement", _complement(i, Sum(exp(z[k]), (k, 1, N))), verifier)
         .then(Substitute(((Sum(exp(z[k]), (k, 1, N)), S),), "definition of S"))
-        .then(Rewrite(_frac(_sum(S, -others), S), "over the common denominator S"))
-        .then(Rewrite(_frac(exp(z[i]), S), "S less every term but j = i is the term j = i"))
+        .then(Rewrite(kept_quotient(kept_sum(S, -others), S), "over the common denominator S"))
+        .then(Rewrite(kept_quotient(exp(z[i]), S), "S less every term but j = i is the term j = i"))
         .then(Rewrite(p[i], "definition of p_i with S"))
     )
 
@@ -168,7 +171,7 @@ def _through_true_class(verifier: Verifier) -> tuple[Chain, ...]:
     )
     chain_rule = Chain("chain-rule", Derivative(L, z[i]), verifier).then(
         Rewrite(
-            _product(Derivative(L, p[r]), Derivative(p[r], z[i])),
+            kept_product(Derivative(L, p[r]), Derivative(p[r], z[i])),
             "chain rule through p_r, the only probability L depends on",
         )
     )
@@ -184,25 +187,29 @@ def _true_class_case(verifier: Verifier) -> tuple[Chain, ...]:
         .then(Substitute(((p[r], _complement(r)),), "the complement form of p_r"))
         .then(
             Rewrite(
-                _product(-1, others, Derivative(Pow(S, -1), z[r])),
+                kept_product(-1, others, Derivative(Pow(S, -1), z[r])),
                 "no term of the sum over j ≠ r depends on z_r; only 1/S does",
             )
         )
-        .then(Rewrite(_product(-1, others, -_frac(e_r, Pow(S, 2))), "∂(1/S)/∂z_r = −(∂S/∂z_r)/S²"))
-        .then(Rewrite(_product(_frac(others, S), _frac(e_r, S)), "fraction split"))
-        .then(Rewrite(_product(_sum(1, -p[r]), p[r]), "the complement form of p_r, and p_r = e^{z_r}/S"))
-        .then(Rewrite(_product(p[r], _sum(1, -p[r])), "factors reordered"))
+        .then(
+            Rewrite(kept_product(-1, others, -kept_quotient(e_r, Pow(S, 2))), "∂(1/S)/∂z_r = −(∂S/∂z_r)/S²")
+        )
+        .then(Rewrite(kept_product(kept_quotient(others, S), kept_quotient(e_r, S)), "fraction split"))
+        .then(
+            Rewrite(kept_product(kept_sum(1, -p[r]), p[r]), "the complement form of p_r, and p_r = e^{z_r}/S")
+        )
+        .then(Rewrite(kept_product(p[r], kept_sum(1, -p[r])), "factors reordered"))
     )
     derivatives = (
-        (Derivative(L, p[r]), -_frac(1, p[r])),
-        (Derivative(p[r], z[r]), _product(p[r], _sum(1, -p[r]))),
+        (Derivative(L, p[r]), -kept_quotient(1, p[r])),
+        (Derivative(p[r], z[r]), kept_product(p[r], kept_sum(1, -p[r]))),
     )
     loss = (
         Chain("true-class-gradient", Derivative(L, z[r]), verifier)
-        .then(Rewrite(_product(Derivative(L, p[r]), Derivative(p[r], z[r])), "the chain rule with i = r"))
+        .then(Rewrite(kept_product(Derivative(L, p[r]), Derivative(p[r], z[r])), "the chain rule with i = r"))
         .then(Substitute(derivatives, "the derivatives found above"))
-        .then(Rewrite(_product(-1, _sum(1, -p[r])), "p_r cancelled"))
-        .then(Rewrite(_sum(p[r], -1), "expanded"))
+        .then(Rewrite(kept_product(-1, kept_sum(1, -p[r])), "p_r cancelled"))
+        .then(Rewrite(kept_sum(p[r], -1), "expanded"))
     )
     return softmax, loss
 
@@ -218,22 +225,28 @@ def _other_class_case(verifier: Verifier) -> tuple[Chain, ...]:
         .then(Rewrite(_negated_quotient_rule(others, S, z[i]), "the quotient rule; the 1 is a constant"))
         .then(
             Rewrite(
-                _negated_over_square(_sum(_product(S, e_i), _product(-1, others, e_i)), S),
+                _negated_over_square(kept_sum(kept_product(S, e_i), kept_product(-1, others, e_i)), S),
                 "the term j = i is in the sum, as i ≠ r; ∂S/∂z_i = e^{z_i}",
             )
         )
-        .then(Rewrite(_negated_over_square(_product(e_i, _sum(S, -others)), S), "e^{z_i} factored out"))
-        .then(Rewrite(_negated_over_square(_product(e_i, e_r), S), "S less every term but j = r is e^{z_r}"))
-        .then(Rewrite(_product(-1, _frac(e_i, S), _frac(e_r, S)), "fraction split"))
-        .then(Rewrite(_product(-1, p[i], p[r]), "definition of p_i and p_r"))
+        .then(
+            Rewrite(_negated_over_square(kept_product(e_i, kept_sum(S, -others)), S), "e^{z_i} factored out")
+        )
+        .then(
+            Rewrite(_negated_over_square(kept_product(e_i, e_r), S), "S less every term but j = r is e^{z_r}")
+        )
+        .then(Rewrite(kept_product(-1, kept_quotient(e_i, S), kept_quotient(e_r, S)), "fraction split"))
+        .then(Rewrite(kept_product(-1, p[i], p[r]), "definition of p_i and p_r"))
     )
     derivatives = (
-        (Derivative(L, p[r]), -_frac(1, p[r])),
-        (Derivative(p[r], z[i]), _product(-1, p[i], p[r])),
+        (Derivative(L, p[r]), -kept_quotient(1, p[r])),
+        (Derivative(p[r], z[i]), kept_product(-1, p[i], p[r])),
     )
     loss = (
         Chain("other-class-gradient", Derivative(L, z[i]), verifier, conditions=different)
-        .then(Rewrite(_product(Derivative(L, p[r]), Derivative(p[r], z[i])), "the chain rule through p_r"))
+        .then(
+            Rewrite(kept_product(Derivative(L, p[r]), Derivative(p[r], z[i])), "the chain rule through p_r")
+        )
         .then(Substitute(derivatives, "the derivatives found above"))
         .then(Rewrite(p[i], "p_r cancelled"))
     )
@@ -242,7 +255,7 @@ def _other_class_case(verifier: Verifier) -> tuple[Chain, ...]:
 
 def _negated_over_square(numerator: Expr, denominator: Expr) -> Expr:
     """−numerator / denominator², the shape of every step after the quotient rule."""
-    return _product(-1, _frac(numerator, Pow(denominator, 2)))
+    return kept_product(-1, kept_quotient(numerator, Pow(denominator, 2)))
 
 
 def _negated_quotient_rule(numerator: Expr, denominator: Expr, variable: Expr) -> Expr:
@@ -251,9 +264,9 @@ def _negated_quotient_rule(numerator: Expr, denominator: Expr, variable: Expr) -
     Each derivative is the last factor of its product: ∂/∂x (f) · g would read as ∂(f g)/∂x.
     """
     return _negated_over_square(
-        _sum(
-            _product(denominator, Derivative(numerator, variable)),
-            _product(-1, numerator, Derivative(denominator, variable)),
+        kept_sum(
+            kept_product(denominator, Derivative(numerator, variable)),
+            kept_product(-1, numerator, Derivative(denominator, variable)),
         ),
         denominator,
     )
@@ -263,8 +276,8 @@ def _both_cases(verifier: Verifier) -> Chain:
     """p_r − 1 for i = r and p_i for i ≠ r are p_i − δ_ir, which is p_i − y_i."""
     return (
         Chain("gradient", RESULT.lhs, verifier)
-        .then(Rewrite(_sum(p[i], -KroneckerDelta(i, r)), "both cases with the Kronecker delta"))
-        .then(Rewrite(_sum(p[i], -y[i]), "the labels are one-hot, y_i = δ_ir"))
+        .then(Rewrite(kept_sum(p[i], -KroneckerDelta(i, r)), "both cases with the Kronecker delta"))
+        .then(Rewrite(kept_sum(p[i], -y[i]), "the labels are one-hot, y_i = δ_ir"))
     )
 
 
@@ -272,14 +285,19 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     """The same steps for ``n`` classes with class 1 the true one, and the gradient of −log p_1."""
     true = EXAMPLE_TRUE_CLASS
     classes = range(1, n + 1)
-    total = _sum(*(exp(z[b]) for b in classes))
-    others = _sum(*(exp(z[b]) for b in classes if b != true))
-    complement = _sum(1, -_frac(others, total))
+    total = kept_sum(*(exp(z[b]) for b in classes))
+    others = kept_sum(*(exp(z[b]) for b in classes if b != true))
+    complement = kept_sum(1, -kept_quotient(others, total))
     e_true, e_other = exp(z[true]), exp(z[2])
     form = (
         Chain("example-complement", complement, verifier)
-        .then(Rewrite(_frac(_sum(*total.args, _product(-1, others)), total), "over the common denominator"))
-        .then(Rewrite(_frac(e_true, total), "only the term of class 1 is left"))
+        .then(
+            Rewrite(
+                kept_quotient(kept_sum(*total.args, kept_product(-1, others)), total),
+                "over the common denominator",
+            )
+        )
+        .then(Rewrite(kept_quotient(e_true, total), "only the term of class 1 is left"))
         .then(Rewrite(p[true], "definition of p_1"))
     )
     same = (
@@ -287,14 +305,22 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         .then(Substitute(((p[true], complement),), "the complement form of p_1"))
         .then(
             Rewrite(
-                _product(-1, others, Derivative(Pow(total, -1), z[true])),
+                kept_product(-1, others, Derivative(Pow(total, -1), z[true])),
                 "the other terms do not depend on z_1",
             )
         )
-        .then(Rewrite(_product(-1, others, -_frac(e_true, Pow(total, 2))), "∂(1/u)/∂z_1 = −(∂u/∂z_1)/u²"))
-        .then(Rewrite(_product(_frac(others, total), _frac(e_true, total)), "fraction split"))
-        .then(Rewrite(_product(_sum(1, -p[true]), p[true]), "the complement form of p_1, and p_1"))
-        .then(Rewrite(_product(p[true], _sum(1, -p[true])), "factors reordered"))
+        .then(
+            Rewrite(
+                kept_product(-1, others, -kept_quotient(e_true, Pow(total, 2))), "∂(1/u)/∂z_1 = −(∂u/∂z_1)/u²"
+            )
+        )
+        .then(
+            Rewrite(
+                kept_product(kept_quotient(others, total), kept_quotient(e_true, total)), "fraction split"
+            )
+        )
+        .then(Rewrite(kept_product(kept_sum(1, -p[true]), p[true]), "the complement form of p_1, and p_1"))
+        .then(Rewrite(kept_product(p[true], kept_sum(1, -p[true])), "factors reordered"))
     )
     other = (
         Chain("example-other-index", Derivative(p[true], z[2]), verifier)
@@ -304,30 +330,37 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         .then(DropZeros(name="terms without z_2 vanish"))
         .then(
             Rewrite(
-                _negated_over_square(_product(e_other, _sum(*total.args, _product(-1, others))), total),
+                _negated_over_square(
+                    kept_product(e_other, kept_sum(*total.args, kept_product(-1, others))), total
+                ),
                 "e^{z_2} factored out",
             )
         )
-        .then(Rewrite(_negated_over_square(_product(e_other, e_true), total), "only e^{z_1} is left"))
-        .then(Rewrite(_product(-1, _frac(e_other, total), _frac(e_true, total)), "fraction split"))
-        .then(Rewrite(_product(-1, p[2], p[true]), "definition of p_2 and p_1"))
+        .then(Rewrite(_negated_over_square(kept_product(e_other, e_true), total), "only e^{z_1} is left"))
+        .then(
+            Rewrite(
+                kept_product(-1, kept_quotient(e_other, total), kept_quotient(e_true, total)),
+                "fraction split",
+            )
+        )
+        .then(Rewrite(kept_product(-1, p[2], p[true]), "definition of p_2 and p_1"))
     )
 
     def through(b: int) -> Expr:
-        return _product(-_frac(1, p[true]), Derivative(p[true], z[b]))
+        return kept_product(-kept_quotient(1, p[true]), Derivative(p[true], z[b]))
 
     def jacobian_row(b: int) -> Expr:
         if b == true:
-            return _product(p[true], _sum(1, -p[true]))
-        return _product(-1, p[b], p[true])
+            return kept_product(p[true], kept_sum(1, -p[true]))
+        return kept_product(-1, p[b], p[true])
 
     gradient = (
         Chain("example-gradient", Matrix([Derivative(-log(p[true]), z[b]) for b in classes]), verifier)
         .equals(Matrix([through(b) for b in classes]), "the chain rule through p_1")
         .equals(
-            Matrix([_product(-_frac(1, p[true]), jacobian_row(b)) for b in classes]),
+            Matrix([kept_product(-kept_quotient(1, p[true]), jacobian_row(b)) for b in classes]),
             "the two cases, class by class",
         )
-        .equals(Matrix([_sum(p[true], -1) if b == true else p[b] for b in classes]), "p_1 cancelled")
+        .equals(Matrix([kept_sum(p[true], -1) if b == true else p[b] for b in classes]), "p_1 cancelled")
     )
     return form, same, other, gradient

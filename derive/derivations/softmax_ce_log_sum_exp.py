@@ -30,11 +30,11 @@ from sympy import (
 )
 
 from derive.algebra import Context, Definition
-from derive.derivations.softmax_ce import RESULT, L, N, _frac, _product, _sum, i, k, p, y, z
+from derive.derivations.softmax_ce import RESULT, L, N, i, k, p, y, z
 from derive.derivations.softmax_ce_complement import EXAMPLE_TRUE_CLASS, context, one_hot_setup, r
 from derive.document import Document
 from derive.numeric import gradient_check
-from derive.steps import Chain, Rewrite, Substitute, reciprocal
+from derive.steps import Chain, Rewrite, Substitute, kept_product, kept_quotient, kept_sum, reciprocal
 from derive.verify import Verifier
 
 #: The shift of the log-sum-exp: any real number; frameworks take the largest logit.
@@ -46,12 +46,12 @@ u = IndexedBase("u")
 def log_sum_exp_context(size: Expr, true_class: Expr) -> Context:
     """The one-hot context of the complement route, and the shifted logits u_k = z_k − m."""
     one_hot = context(size, true_class)
-    return Context((*one_hot.definitions, Definition(u[k], _sum(z[k], -m))), size)
+    return Context((*one_hot.definitions, Definition(u[k], kept_sum(z[k], -m))), size)
 
 
 def _exponentials(exponent: Expr | None = None) -> Sum:
     """Σ_k e^{z_k}, or Σ_k e^{z_k − exponent} for a shift."""
-    return Sum(exp(z[k] if exponent is None else _sum(z[k], -exponent)), (k, 1, N))
+    return Sum(exp(z[k] if exponent is None else kept_sum(z[k], -exponent)), (k, 1, N))
 
 
 def build(n: int) -> Document:
@@ -91,17 +91,17 @@ def _log_sum_exp(verifier: Verifier) -> tuple[Chain, ...]:
     total = _exponentials()
     taken_apart = (
         Chain("log-sum-exp", log(p[r]), verifier)
-        .then(Substitute(((p[r], _frac(exp(z[r]), total)),), "definition of the softmax"))
+        .then(Substitute(((p[r], kept_quotient(exp(z[r]), total)),), "definition of the softmax"))
         .then(
             Rewrite(
-                _sum(log(exp(z[r]), evaluate=False), -log(total)),
+                kept_sum(log(exp(z[r]), evaluate=False), -log(total)),
                 "the log of a quotient is the difference of the logs",
             )
         )
-        .then(Rewrite(_sum(z[r], -log(total)), "log e^x = x"))
+        .then(Rewrite(kept_sum(z[r], -log(total)), "log e^x = x"))
     )
     loss = Chain("loss-log-sum-exp", L, verifier).equals(
-        _sum(-z[r], log(total)), "L = −log p_r, and log p_r in log-sum-exp form"
+        kept_sum(-z[r], log(total)), "L = −log p_r, and log p_r in log-sum-exp form"
     )
     return taken_apart, loss
 
@@ -110,21 +110,25 @@ def _shift(verifier: Verifier) -> tuple[Chain, ...]:
     """u_k = z_k − m, and log Σ_k e^{z_k} = m + log Σ_k e^{z_k − m} = m + log Σ_k e^{u_k} for any real m."""
     shifted = _exponentials(m)
     logits = Chain("shifted-logits", u[k], verifier).equals(
-        _sum(z[k], -m), "the logits shifted by a number m"
+        kept_sum(z[k], -m), "the logits shifted by a number m"
     )
     identity = (
         Chain("shift", log(_exponentials()), verifier)
         .then(
-            Rewrite(log(Sum(_product(exp(m), exp(_sum(z[k], -m))), (k, 1, N))), "e^{z_k} = e^m · e^{z_k − m}")
-        )
-        .then(Rewrite(log(_product(exp(m), shifted)), "e^m taken out of the sum"))
-        .then(
             Rewrite(
-                _sum(log(exp(m), evaluate=False), log(shifted)), "the log of a product is the sum of the logs"
+                log(Sum(kept_product(exp(m), exp(kept_sum(z[k], -m))), (k, 1, N))),
+                "e^{z_k} = e^m · e^{z_k − m}",
             )
         )
-        .then(Rewrite(_sum(m, log(shifted)), "log e^m = m"))
-        .then(Rewrite(_sum(m, log(Sum(exp(u[k]), (k, 1, N)))), "definition of u_k"))
+        .then(Rewrite(log(kept_product(exp(m), shifted)), "e^m taken out of the sum"))
+        .then(
+            Rewrite(
+                kept_sum(log(exp(m), evaluate=False), log(shifted)),
+                "the log of a product is the sum of the logs",
+            )
+        )
+        .then(Rewrite(kept_sum(m, log(shifted)), "log e^m = m"))
+        .then(Rewrite(kept_sum(m, log(Sum(exp(u[k]), (k, 1, N)))), "definition of u_k"))
     )
     return logits, identity
 
@@ -134,26 +138,27 @@ def _gradient(verifier: Verifier) -> Chain:
     total = _exponentials()
     return (
         Chain("gradient", RESULT.lhs, verifier)
-        .then(Substitute(((L, _sum(-z[r], log(total))),), "the loss in log-sum-exp form"))
+        .then(Substitute(((L, kept_sum(-z[r], log(total))),), "the loss in log-sum-exp form"))
         .then(
             Rewrite(
-                _sum(-Derivative(z[r], z[i]), Derivative(log(total), z[i])),
+                kept_sum(-Derivative(z[r], z[i]), Derivative(log(total), z[i])),
                 "the derivative of a sum is the sum of the derivatives",
             )
         )
         .then(
             Rewrite(
-                _sum(-KroneckerDelta(i, r), _product(reciprocal(total), Derivative(total, z[i]))),
+                kept_sum(-KroneckerDelta(i, r), kept_product(reciprocal(total), Derivative(total, z[i]))),
                 "∂z_r/∂z_i = δ_ir, and ∂ log u/∂z_i = (1/u) ∂u/∂z_i",
             )
         )
         .then(
             Rewrite(
-                _sum(-KroneckerDelta(i, r), _frac(exp(z[i]), total)), "only the term k = i depends on z_i"
+                kept_sum(-KroneckerDelta(i, r), kept_quotient(exp(z[i]), total)),
+                "only the term k = i depends on z_i",
             )
         )
-        .then(Rewrite(_sum(-KroneckerDelta(i, r), p[i]), "definition of the softmax"))
-        .then(Rewrite(_sum(p[i], -y[i]), "the labels are one-hot, y_i = δ_ir"))
+        .then(Rewrite(kept_sum(-KroneckerDelta(i, r), p[i]), "definition of the softmax"))
+        .then(Rewrite(kept_sum(p[i], -y[i]), "the labels are one-hot, y_i = δ_ir"))
     )
 
 
@@ -161,17 +166,17 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     """log p_1 in log-sum-exp form for ``n`` classes, and the gradient of the loss −log p_1."""
     true = EXAMPLE_TRUE_CLASS
     classes = range(1, n + 1)
-    total = _sum(*(exp(z[b]) for b in classes))
+    total = kept_sum(*(exp(z[b]) for b in classes))
     log_probability = (
         Chain("example-log-sum-exp", log(p[true]), verifier)
-        .then(Substitute(((p[true], _frac(exp(z[true]), total)),), "definition of p_1"))
-        .then(Rewrite(_sum(z[true], -log(total)), "the log of a quotient, and log e^{z_1} = z_1"))
+        .then(Substitute(((p[true], kept_quotient(exp(z[true]), total)),), "definition of p_1"))
+        .then(Rewrite(kept_sum(z[true], -log(total)), "the log of a quotient, and log e^{z_1} = z_1"))
     )
-    log_sum_exp = _sum(-z[true], log(total))
+    log_sum_exp = kept_sum(-z[true], log(total))
 
     def derivative(b: int) -> Expr:
-        softmax = _frac(exp(z[b]), total)
-        return _sum(-1, softmax) if b == true else softmax
+        softmax = kept_quotient(exp(z[b]), total)
+        return kept_sum(-1, softmax) if b == true else softmax
 
     gradient = (
         Chain("example-gradient", Matrix([Derivative(-log(p[true]), z[b]) for b in classes]), verifier)
@@ -181,7 +186,8 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
             "∂z_1/∂z_b is 1 for b = 1 and 0 otherwise; ∂ log u = ∂u/u",
         )
         .equals(
-            Matrix([_sum(p[true], -1) if b == true else p[b] for b in classes]), "definition of the softmax"
+            Matrix([kept_sum(p[true], -1) if b == true else p[b] for b in classes]),
+            "definition of the softmax",
         )
     )
     return log_probability, gradient

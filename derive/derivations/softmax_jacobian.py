@@ -41,11 +41,8 @@ from derive.derivations import Derivation
 from derive.derivations.softmax_ce import (
     N,
     S,
-    _frac,
     _jacobian_entry,
-    _product,
     _softmax_derivative,
-    _sum,
     _worked_example,
     context,
     i,
@@ -57,7 +54,7 @@ from derive.derivations.softmax_ce import (
     z,
 )
 from derive.document import Document
-from derive.steps import Chain, Rewrite, Substitute
+from derive.steps import Chain, Rewrite, Substitute, kept_product, kept_quotient, kept_sum
 from derive.verify import Verifier
 
 J = IndexedBase("J")
@@ -116,9 +113,9 @@ def _probabilities_sum(verifier: Verifier) -> Chain:
     """Σ_k p_k = 1: each p_k is e^{z_k}/S, and S is the sum of the e^{z_k}."""
     return (
         Chain("probabilities-sum", Sum(p[k], (k, 1, N)), verifier)
-        .then(Substitute(((p[k], _frac(exp(z[k]), S)),), "definition of p_k with S"))
-        .then(Rewrite(_product(reciprocal(S), Sum(exp(z[k]), (k, 1, N))), "1/S taken out of the sum"))
-        .then(Rewrite(_frac(S, S), "definition of S"))
+        .then(Substitute(((p[k], kept_quotient(exp(z[k]), S)),), "definition of p_k with S"))
+        .then(Rewrite(kept_product(reciprocal(S), Sum(exp(z[k]), (k, 1, N))), "1/S taken out of the sum"))
+        .then(Rewrite(kept_quotient(S, S), "definition of S"))
         .then(Rewrite(Integer(1), "S/S = 1"))
     )
 
@@ -126,7 +123,7 @@ def _probabilities_sum(verifier: Verifier) -> Chain:
 def _matrix_form(verifier: Verifier) -> tuple[Chain, ...]:
     # J_ij := ∂p_i/∂z_j in the context; the post states its value, which derive check can read.
     entry = Chain("jacobian-entry", J[i, j], verifier).equals(
-        _product(p[i], _sum(KroneckerDelta(i, j), -p[j])), "the softmax derivative"
+        kept_product(p[i], kept_sum(KroneckerDelta(i, j), -p[j])), "the softmax derivative"
     )
     matrix = Chain("jacobian-matrix", jacobian, verifier).equals(
         MATRIX_FORM, "entry (i, j) is p_i δ_ij − p_i p_j"
@@ -181,13 +178,13 @@ def _properties(verifier: Verifier) -> tuple[Chain, ...]:
     )
     squares = Sum(Pow(p[i], 2), (i, 1, N))
     p_entry = (
-        Chain("p-times-jacobian-entry", Sum(_product(p[i], J[i, j]), (i, 1, N)), verifier)
+        Chain("p-times-jacobian-entry", Sum(kept_product(p[i], J[i, j]), (i, 1, N)), verifier)
         .equals(
-            Sum(_product(Pow(p[i], 2), _sum(KroneckerDelta(i, j), -p[j])), (i, 1, N)),
+            Sum(kept_product(Pow(p[i], 2), kept_sum(KroneckerDelta(i, j), -p[j])), (i, 1, N)),
             "the softmax derivative",
         )
-        .equals(_sum(Pow(p[j], 2), -_product(p[j], squares)), "δ_ij keeps the term i = j")
-        .equals(_product(p[j], _sum(p[j], -squares)), "p_j factored out")
+        .equals(kept_sum(Pow(p[j], 2), -kept_product(p[j], squares)), "δ_ij keeps the term i = j")
+        .equals(kept_product(p[j], kept_sum(p[j], -squares)), "p_j factored out")
     )
     return symmetric, rows, left, p_left, p_entry
 
@@ -215,8 +212,8 @@ def _worked_example_chains(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     classes = range(1, n + 1)
     written = ImmutableMatrix(n, n, lambda a, b: _jacobian_entry(a + 1, b + 1))
     transposed = ImmutableMatrix(n, n, lambda a, b: _jacobian_entry(b + 1, a + 1))
-    everything = _sum(*(p[c] for c in classes))
-    total = _sum(*(exp(z[c]) for c in classes))
+    everything = kept_sum(*(p[c] for c in classes))
+    total = kept_sum(*(exp(z[c]) for c in classes))
 
     symmetric = (
         Chain("example-symmetric", Transpose(written), verifier)
@@ -225,20 +222,23 @@ def _worked_example_chains(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     )
     probabilities = (
         Chain("example-probabilities-sum", everything, verifier)
-        .equals(_sum(*(_frac(exp(z[c]), total) for c in classes)), f"the softmax written out for N = {n}")
-        .equals(_frac(total, total), "one denominator")
+        .equals(
+            kept_sum(*(kept_quotient(exp(z[c]), total) for c in classes)),
+            f"the softmax written out for N = {n}",
+        )
+        .equals(kept_quotient(total, total), "one denominator")
         .equals(Integer(1), "a sum divided by itself is 1")
     )
 
     def row_sums(matrix: ImmutableMatrix) -> ImmutableMatrix:
-        return ImmutableMatrix([_sum(*(matrix[a, b] for b in range(n))) for a in range(n)])
+        return ImmutableMatrix([kept_sum(*(matrix[a, b] for b in range(n))) for a in range(n)])
 
     ones_n = ImmutableMatrix([1] * n)
     rows = (
         Chain("example-row-sums", MatMul(written, ones_n, evaluate=False), verifier)
         .equals(row_sums(written), "each row added up")
         .equals(
-            ImmutableMatrix([_product(p[a], _sum(1, *(-p[c] for c in classes))) for a in classes]),
+            ImmutableMatrix([kept_product(p[a], kept_sum(1, *(-p[c] for c in classes))) for a in classes]),
             "p_i factored out",
         )
         .equals(ImmutableMatrix(zeros(n, 1)), "the probabilities sum to 1")
@@ -248,13 +248,13 @@ def _worked_example_chains(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         .equals(row_sums(written.T).T, "each column added up")
         .equals(ImmutableMatrix(zeros(1, n)), "the columns are the rows: they sum to 0")
     )
-    squares = _sum(*(Pow(p[c], 2) for c in classes))
+    squares = kept_sum(*(Pow(p[c], 2) for c in classes))
     p_left = Chain(
         "example-p-times-jacobian",
         MatMul(ImmutableMatrix([[p[c] for c in classes]]), written, evaluate=False),
         verifier,
     ).equals(
-        ImmutableMatrix([[_product(p[b], _sum(p[b], -squares)) for b in classes]]),
+        ImmutableMatrix([[kept_product(p[b], kept_sum(p[b], -squares)) for b in classes]]),
         "entry j is p_j (p_j − Σ_k p_k²)",
     )
     return (*opening, reused["example-jacobian"], symmetric, probabilities, rows, left, p_left)

@@ -28,9 +28,6 @@ from derive.derivations.softmax_ce import (
     RESULT,
     L,
     N,
-    _frac,
-    _product,
-    _sum,
     i,
     j,
     k,
@@ -48,6 +45,9 @@ from derive.steps import (
     EvaluateDerivatives,
     OnlyMatchingTerm,
     Substitute,
+    kept_product,
+    kept_quotient,
+    kept_sum,
 )
 from derive.verify import Verifier
 
@@ -57,7 +57,7 @@ u = IndexedBase("u")
 #: The temperature of the numeric check.
 NUMERIC_TEMPERATURE = 2
 #: What this derivation proves, given Σ_k y_k = 1.
-TEMPERATURE_RESULT = Eq(Derivative(L, z[i]), _frac(_sum(p[i], -y[i]), T), evaluate=False)
+TEMPERATURE_RESULT = Eq(Derivative(L, z[i]), kept_quotient(kept_sum(p[i], -y[i]), T), evaluate=False)
 
 
 def context(size) -> Context:
@@ -105,13 +105,15 @@ def build(n: int) -> Document:
 
 def _setup(verifier: Verifier) -> tuple[Chain, ...]:
     """The loss, the scaled logits, the softmax of them (the softmax with temperature), the claim."""
-    scaled = Chain("scaled-logits", u[i], verifier).equals(_frac(z[i], T), "definition of the scaled logits")
+    scaled = Chain("scaled-logits", u[i], verifier).equals(
+        kept_quotient(z[i], T), "definition of the scaled logits"
+    )
     softmax = Chain("softmax", p[i], verifier).equals(
         exp(u[i]) / Sum(exp(u[k]), (k, 1, N)), "definition of the softmax, of the scaled logits"
     )
     # A chain of its own rather than a second link: a definition stands alone, for derive check too.
     tempered = Chain("tempered-softmax", p[i], verifier).equals(
-        exp(_frac(z[i], T)) / Sum(exp(_frac(z[k], T)), (k, 1, N)), "definition of u_k"
+        exp(kept_quotient(z[i], T)) / Sum(exp(kept_quotient(z[k], T)), (k, 1, N)), "definition of u_k"
     )
     claim = Chain("claim", TEMPERATURE_RESULT.lhs, verifier).equals(
         TEMPERATURE_RESULT.rhs, "the result, proven step by step below", conditions=(_labels_sum_to_one(N),)
@@ -122,16 +124,17 @@ def _setup(verifier: Verifier) -> tuple[Chain, ...]:
 def _reused(verifier: Verifier) -> tuple[Chain, ...]:
     """What softmax-ce proved for a softmax of z, here for the softmax of u; and ∂u_j/∂z_i."""
     gradient = Chain("scaled-gradient", RESULT.lhs.xreplace({z: u}), verifier).equals(
-        _sum(p[i], -y[i]),
+        kept_sum(p[i], -y[i]),
         "the softmax cross-entropy result, with u for z",
         conditions=(_labels_sum_to_one(N),),
     )
     jacobian = Chain("scaled-jacobian", Derivative(p[i], u[k]), verifier).equals(
-        _product(p[i], _sum(KroneckerDelta(i, k), -p[k])), "the softmax Jacobian of softmax-ce, with u for z"
+        kept_product(p[i], kept_sum(KroneckerDelta(i, k), -p[k])),
+        "the softmax Jacobian of softmax-ce, with u for z",
     )
     scale = (
         Chain("scale-derivative", Derivative(u[j], z[i]), verifier)
-        .then(Substitute(((u[j], _frac(z[j], T)),), "definition of u_j"))
+        .then(Substitute(((u[j], kept_quotient(z[j], T)),), "definition of u_j"))
         .then(EvaluateDerivatives(verifier, name="∂z_j/∂z_i is 1 when j = i and 0 otherwise"))
     )
     return gradient, jacobian, scale
@@ -140,13 +143,13 @@ def _reused(verifier: Verifier) -> tuple[Chain, ...]:
 def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
     """The gradient and the Jacobian of the tempered softmax, each through u by the chain rule."""
     scale = Derivative(u[j], z[i])
-    scale_value = _frac(KroneckerDelta(i, j), T)
+    scale_value = kept_quotient(KroneckerDelta(i, j), T)
     gradient = (
         Chain("chain-rule", TEMPERATURE_RESULT.lhs, verifier)
         .then(ChainRule(u[j], j, N))
         .then(
             Substitute(
-                ((Derivative(L, u[j]), _sum(p[j], -y[j])), (scale, scale_value)), "the derivatives above"
+                ((Derivative(L, u[j]), kept_sum(p[j], -y[j])), (scale, scale_value)), "the derivatives above"
             ),
             conditions=(_labels_sum_to_one(N),),
         )
@@ -158,8 +161,8 @@ def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
         .then(
             Substitute(
                 (
-                    (Derivative(p[i], u[k]), _product(p[i], _sum(KroneckerDelta(i, k), -p[k]))),
-                    (Derivative(u[k], z[j]), _frac(KroneckerDelta(j, k), T)),
+                    (Derivative(p[i], u[k]), kept_product(p[i], kept_sum(KroneckerDelta(i, k), -p[k]))),
+                    (Derivative(u[k], z[j]), kept_quotient(KroneckerDelta(j, k), T)),
                 ),
                 "the derivatives above",
             )
@@ -177,20 +180,23 @@ def _scale_entry(a: int, b: int) -> Expr:
 def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     classes = range(1, n + 1)
     scaled = Chain("example-scaled-logits", Matrix([u[a] for a in classes]), verifier).equals(
-        Matrix([_frac(z[a], T) for a in classes]), f"the scaled logits for N = {n}"
+        Matrix([kept_quotient(z[a], T) for a in classes]), f"the scaled logits for N = {n}"
     )
-    tempered = _sum(*(exp(_frac(z[b], T)) for b in classes))
-    plain = _sum(*(exp(u[b]) for b in classes))
+    tempered = kept_sum(*(exp(kept_quotient(z[b], T)) for b in classes))
+    plain = kept_sum(*(exp(u[b]) for b in classes))
     softmax = (
         Chain("example-softmax", Matrix([p[a] for a in classes]), verifier)
-        .equals(Matrix([_frac(exp(u[a]), plain) for a in classes]), f"the softmax for N = {n}")
-        .equals(Matrix([_frac(exp(_frac(z[a], T)), tempered) for a in classes]), "with u_k = z_k/T")
+        .equals(Matrix([kept_quotient(exp(u[a]), plain) for a in classes]), f"the softmax for N = {n}")
+        .equals(
+            Matrix([kept_quotient(exp(kept_quotient(z[a], T)), tempered) for a in classes]),
+            "with u_k = z_k/T",
+        )
     )
-    labels = _sum(*(y[b] for b in classes))
+    labels = kept_sum(*(y[b] for b in classes))
     scaled_gradient = Chain(
         "example-scaled-gradient", Matrix([Derivative(L, u[a]) for a in classes]), verifier
     ).equals(
-        Matrix([_sum(p[a], -y[a]) for a in classes]),
+        Matrix([kept_sum(p[a], -y[a]) for a in classes]),
         "the softmax cross-entropy result, with u for z",
         conditions=(Eq(labels, 1),),
     )
@@ -202,16 +208,19 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
     )
 
     def through(a: int, b: int) -> Expr:
-        return _product(_sum(p[b], -y[b]), _scale_entry(b, a))
+        return kept_product(kept_sum(p[b], -y[b]), _scale_entry(b, a))
 
     gradient = (
         Chain("example-gradient", Matrix([Derivative(L, z[a]) for a in classes]), verifier)
         .equals(
-            Matrix([_sum(*(through(a, b) for b in classes)) for a in classes]),
+            Matrix([kept_sum(*(through(a, b) for b in classes)) for a in classes]),
             "chain rule through u, with the two derivatives above",
             conditions=(Eq(labels, 1),),
         )
-        .equals(Matrix([_frac(_sum(p[a], -y[a]), T) for a in classes]), "terms with a zero factor dropped")
+        .equals(
+            Matrix([kept_quotient(kept_sum(p[a], -y[a]), T) for a in classes]),
+            "terms with a zero factor dropped",
+        )
     )
     return scaled, softmax, scaled_gradient, scale, gradient
 
