@@ -188,6 +188,10 @@ class Context:
         """:func:`normalize` with this context's number of classes and index ranges."""
         return normalize(expr, self.size, self.ranges)
 
+    def upper(self, index: Symbol) -> Expr | None:
+        """How far a free ``index`` runs: its own range's bound, else the number of classes."""
+        return dict(self.ranges).get(index, self.size)
+
     def with_ranges(self, *ranges: tuple[Symbol, Expr]) -> Context:
         return Context(self.definitions, self.size, (*self.ranges, *ranges))
 
@@ -202,6 +206,18 @@ class Context:
         ranges = tuple((index, upper.xreplace(values)) for index, upper in self.ranges)
         return Context(tuple(d.instantiate(values) for d in self.definitions), size, ranges)
 
+    def used_by(self, *exprs: Basic) -> tuple[Definition, ...]:
+        """The definitions ``exprs`` rely on, transitively, in the order a reader meets them."""
+        pending = list(exprs)
+        used: set[Definition] = set()
+        while pending:
+            for atom in pending.pop().atoms(Symbol, Indexed, AppliedUndef):
+                definition = self.lookup(atom)
+                if definition is not None and definition not in used:
+                    used.add(definition)
+                    pending.append(definition.expression)
+        return tuple(d for d in self.definitions if d in used)
+
     def parameters(self, *exprs: Basic) -> frozenset[Symbol]:
         """Indices free in the definitions ``exprs`` rely on: r in ``y_k := δ_{kr}``, a true class.
 
@@ -209,17 +225,9 @@ class Context:
         case of it must choose r too. A definition's own indices (k of y_k) are placeholders.
         """
         found: set[Symbol] = set()
-        seen: set[Definition] = set()
-        pending = list(exprs)
-        while pending:
-            for atom in pending.pop().atoms(Symbol, Indexed):
-                definition = self.lookup(atom)
-                if definition is None or definition in seen:
-                    continue
-                seen.add(definition)
-                own = set(definition.name.indices) if isinstance(definition.name, Indexed) else set()
-                found |= set(index_symbols(definition.expression)) - own
-                pending.append(definition.expression)
+        for definition in self.used_by(*exprs):
+            own = set(definition.name.indices) if isinstance(definition.name, Indexed) else set()
+            found |= set(index_symbols(definition.expression)) - own
         return frozenset(found)
 
     def held_by(self, variables) -> frozenset:
@@ -284,9 +292,14 @@ class Context:
     def expand_opaque(self, expr: Expr) -> Expr:
         return expr.xreplace({d.name: self.opaque_normal_form(d) for d in self.opaque()})
 
-    @lru_cache(maxsize=256)  # noqa: B019 - contexts are immutable and few
+    @lru_cache(maxsize=4096)  # noqa: B019 - contexts are immutable and few
+    def normal_form(self, expr: Expr) -> Expr:
+        """``expr`` unfolded and normalized, once per context: a condition such as Σ_k y_k = 1 is
+        used on both sides of every equation that needs it."""
+        return self.normalize(self.unfold(expr))
+
     def opaque_normal_form(self, definition: Definition) -> Expr:
-        return self.normalize(self.unfold(definition.expression))
+        return self.normal_form(definition.expression)
 
 
 def _bound_name(height: int) -> Dummy:

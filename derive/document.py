@@ -11,9 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from sympy import Basic, Expr, Indexed, MatrixBase, Symbol, UnevaluatedExpr
-from sympy.core.function import AppliedUndef
 
-from derive.algebra import Context, Definition, SumExcept
+from derive.algebra import Definition, SumExcept
 from derive.errors import StepNotProven
 from derive.steps import Chain
 from derive.verify import Proof
@@ -69,20 +68,6 @@ def standard(expr: Basic) -> Basic:
     return expr.func(*[standard(a) for a in expr.args])
 
 
-def definitions_used(context: Context, *exprs: Basic) -> tuple[Definition, ...]:
-    """The definitions an equation relies on, transitively, in the context's order."""
-    pending = list(exprs)
-    used: set[Definition] = set()
-    while pending:
-        expr = pending.pop()
-        for atom in expr.atoms(Symbol, Indexed, AppliedUndef):
-            definition = context.lookup(atom)
-            if definition is not None and definition not in used:
-                used.add(definition)
-                pending.append(definition.expression)
-    return tuple(d for d in context.definitions if d in used)
-
-
 def prove(document: Document) -> tuple[ProvenEquation, ...]:
     """Number and prove every equation of ``document``, or raise on the first failure."""
     return tuple(_prove_all(document))
@@ -108,8 +93,6 @@ def _prove_all(document: Document) -> Iterator[ProvenEquation]:
                 conditions=conditions,
                 continued=position > 0,
                 proof=proof,
-                definitions=definitions_used(
-                    chain.verifier.context, standard(chain.lhs), standard(link.expr)
-                ),
+                definitions=chain.verifier.context.used_by(standard(chain.lhs), standard(link.expr)),
             )
             previous = link.expr

@@ -254,8 +254,8 @@ def _is_positive(expr: Basic) -> bool:
     if isinstance(expr, Pow):
         return _is_positive(expr.base) and _is_real(expr.exp)
     if isinstance(expr, Sum):
-        ((_, lower, upper),) = expr.limits
-        return (upper - lower).is_nonnegative is True and _is_positive(expr.function)
+        nonempty = all((upper - lower).is_nonnegative is True for _, lower, upper in expr.limits)
+        return nonempty and _is_positive(expr.function)
     return False
 
 
@@ -416,12 +416,12 @@ class Verifier:
         if symbolic:
             expr = conds.zero_deltas(expr)
         for constrained, value in conds.constraints:
-            known = context.normalize(context.unfold(constrained))
+            known = context.normal_form(constrained)
             if known == value:
                 continue  # the definitions already make it true: Σ_k y_k = 1 for y_k := δ_kr
             expr = _impose(expr, known, value)
         for index, lower, upper, quantity, value in conds.for_each:
-            known = context.normalize(context.unfold(quantity))
+            known = context.normal_form(quantity)
             expr = _impose_for_each(expr, context, index, (lower, upper), known, value)
         return context.fold(expr)
 
@@ -594,7 +594,7 @@ def _impose_for_each(
 ) -> Expr:
     """``known = value`` for every index in ``bounds``, used wherever it applies: at each sum
     whose variable runs over exactly ``bounds``, and at ``index`` itself if it is free there."""
-    own_range = (Integer(1), dict(context.ranges).get(index, context.size))
+    own_range = (Integer(1), context.upper(index))
 
     def visit(node: Expr, indices: frozenset) -> Expr:
         if isinstance(node, Sum):
@@ -612,14 +612,13 @@ def _impose_for_each(
 def _delta_cases(difference: Expr, conds: Conditions, context: Context) -> tuple[Conditions, ...]:
     """For the first δ_ab of two free indices over the same range that the conditions do not
     settle: the conditions with a = b, and with a ≠ b. Nothing if there is none."""
-    ranges = dict(context.ranges)
     settled = {frozenset(pair) for pair in (*conds.equal, *conds.distinct)}
     free = difference.free_symbols
     for delta in sorted(difference.atoms(KroneckerDelta), key=str):
         a, b = delta.args
         if not (a in free and b in free and a.is_Symbol and b.is_Symbol and a.is_integer and b.is_integer):
             continue
-        if frozenset((a, b)) in settled or ranges.get(a, context.size) != ranges.get(b, context.size):
+        if frozenset((a, b)) in settled or context.upper(a) != context.upper(b):
             continue
         same, different = (*conds.equal, (a, b)), (*conds.distinct, (a, b))
         return replace(conds, equal=same), replace(conds, distinct=different)

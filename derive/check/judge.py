@@ -247,8 +247,14 @@ class _Judge:
         after_heading = _HEADING.split(block.prose_before)[-1]
         for letter, number in _INDEX_VALUE.findall(after_heading):
             if letter in self.letters.index_letters:
-                fixed = Eq(Symbol(letter, integer=True, positive=True), Integer(number))
-                self.case = (*(c for c in self.case if c != fixed), fixed)
+                index = Symbol(letter, integer=True, positive=True)
+                # A later value of the same index replaces an earlier one; i ≠ r stays.
+                kept = [
+                    c
+                    for c in self.case
+                    if not (isinstance(c, Eq) and c.args[0] == index and c.args[1].is_Integer)
+                ]
+                self.case = (*kept, Eq(index, Integer(number)))
         broken = None  # the line of an unreadable row that later rows of the block continue
         for piece in found:
             continuing = piece.row > 0 and piece.role == "main" and current is not None
@@ -421,15 +427,14 @@ class _Judge:
 
     def define(self, piece: Piece, name, value) -> None:
         head = name.base if isinstance(name, Indexed) else name
-        if head in self.defined_at and _letters_change_kind(
-            next(d for d in self.definitions if d.head == head).expression, value
-        ):
+        known = next((d for d in self.definitions if d.head == head), None)
+        if known is not None and _letters_change_kind(known.expression, value):
             # L = −(y log p + …) for one output, then L = −Σ_i (y_i log p_i + …) for N: the
             # post moved on to a family y_i, and the new L is a definition, not a restatement.
-            self.definitions = [d for d in self.definitions if d.head != head]
+            self.definitions.remove(known)
             del self.defined_at[head]
-        if head in self.defined_at:
-            known = next(d for d in self.definitions if d.head == head)
+            known = None
+        if known is not None:
             restated = known.instance(name) if isinstance(name, Indexed) else known.expression
             concrete = _concrete_size([value], self.letters.size) if isinstance(value, Basic) else None
             if concrete is not None:  # a worked example writes the definition out for its own N
