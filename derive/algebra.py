@@ -109,8 +109,14 @@ def rename_bound(expr: Expr, rename) -> Expr:
     return expr.func(*[rename_bound(arg, rename) for arg in expr.args])
 
 
+@lru_cache(maxsize=16384)
 def fresh_bound(expr: Expr) -> Expr:
-    """Rename bound variables to fresh dummies, so substitution can never capture a name."""
+    """Rename bound variables to fresh dummies, so substitution can never capture a name.
+
+    The same expression gets the same dummies every time: a link's right side is the next
+    link's left side, and what is known of it (its normal form, SymPy's own caches) carries
+    over. Distinct expressions still get distinct dummies.
+    """
     return rename_bound(expr, lambda var: Dummy(var.name, integer=True))
 
 
@@ -282,8 +288,9 @@ class Context:
         expression = self.unfold(fresh_bound(definition.expression), self.held_by((var,)))
         value = self.derivative(expression, var)
         # With a concrete variable (z_3) the result is self-contained, so it is safe to
-        # normalize once here rather than in every equation that uses it.
-        return self.normalize(value) if not var.free_symbols else value
+        # normalize once here rather than in every equation that uses it. (The base z is a
+        # free symbol of z_3 too; what matters is that no index is free.)
+        return self.normalize(value) if not index_symbols(var) else value
 
     def fold(self, expr: Expr) -> Expr:
         """Replace the normal form of each opaque definition by its name (``Σ_k e^{z_k}`` → S)."""

@@ -25,6 +25,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from sympy import (
     Add,
@@ -283,13 +284,24 @@ def _expand_logs(expr: Expr) -> Expr:
     )
 
 
+def _is_zero_rational(expr: Expr) -> bool:
+    """Zero as a rational function of its atoms.
+
+    First over one denominator, with the numerator expanded: a sum of N fractions over
+    the same few denominators is settled in time linear in N. ``cancel`` (polynomial gcds,
+    much slower on long sums) has the last word where that does not reach zero.
+    """
+    numerator, _ = expr.as_numer_denom()
+    return expand(numerator) == 0 or cancel(expr) == 0
+
+
 def _vanishes(expr: Expr) -> bool:
     try:
-        if cancel(_atomize(expr)) == 0:
+        if _is_zero_rational(_atomize(expr)):
             return True
         # Only where that fails: log(e^{z_c}/S) = z_c − log S is not a rational identity in the
         # atoms, so look again with the logarithms of positive quantities taken apart.
-        return expr.has(log) and cancel(_atomize(_expand_logs(expr))) == 0
+        return expr.has(log) and _is_zero_rational(_atomize(_expand_logs(expr)))
     except Exception:
         return False
 
@@ -411,26 +423,10 @@ class Verifier:
 
     # -- the three lines of proof ----------------------------------------------------------
 
-    def _prepare(self, context: Context, expr: Expr, conds: Conditions, symbolic: bool) -> Expr:
-        expr = context.normalize(context.unfold(conds.identify(expr)))
-        if symbolic:
-            expr = conds.zero_deltas(expr)
-        for constrained, value in conds.constraints:
-            known = context.normal_form(constrained)
-            if known == value:
-                continue  # the definitions already make it true: Σ_k y_k = 1 for y_k := δ_kr
-            expr = _impose(expr, known, value)
-        for index, lower, upper, quantity, value in conds.for_each:
-            known = context.normal_form(quantity)
-            expr = _impose_for_each(expr, context, index, (lower, upper), known, value)
-        return context.fold(expr)
-
     def _difference_vanishes(
         self, context: Context, lhs: Expr, rhs: Expr, conds: Conditions, symbolic: bool
     ) -> bool:
-        difference = self._prepare(context, lhs, conds, symbolic) - self._prepare(
-            context, rhs, conds, symbolic
-        )
+        difference = _prepared(context, lhs, conds, symbolic) - _prepared(context, rhs, conds, symbolic)
         if _vanishes(difference):
             return True
         # Treating an opaque abbreviation as independent can only miss identities, never
@@ -506,7 +502,7 @@ class Verifier:
 
     def _numeric_values(self, context: Context, n, case, lhs, rhs, conds, rng) -> tuple | None:
         """Both sides at one random point, or None where they cannot be evaluated."""
-        sides = [context.expand_opaque(self._prepare(context, e, conds, symbolic=False)) for e in (lhs, rhs)]
+        sides = [context.expand_opaque(_prepared(context, e, conds, symbolic=False)) for e in (lhs, rhs)]
         sides = _with_concrete_functions(sides, rng)
         if any(side.atoms(AppliedUndef, Derivative) for side in sides):
             return None
@@ -571,6 +567,26 @@ class Verifier:
                 True, f"{method}; numeric check at {checked} random point{'s' if checked > 1 else ''}"
             )
         return Proof(True, method)
+
+
+@lru_cache(maxsize=4096)
+def _prepared(context: Context, expr: Expr, conds: Conditions, symbolic: bool) -> Expr:
+    """One side of an equation unfolded, normalized and with its conditions imposed.
+
+    Kept per (context, side, conditions): a link's right side is the next link's left side.
+    """
+    expr = context.normalize(context.unfold(conds.identify(expr)))
+    if symbolic:
+        expr = conds.zero_deltas(expr)
+    for constrained, value in conds.constraints:
+        known = context.normal_form(constrained)
+        if known == value:
+            continue  # the definitions already make it true: Σ_k y_k = 1 for y_k := δ_kr
+        expr = _impose(expr, known, value)
+    for index, lower, upper, quantity, value in conds.for_each:
+        known = context.normal_form(quantity)
+        expr = _impose_for_each(expr, context, index, (lower, upper), known, value)
+    return context.fold(expr)
 
 
 def _impose(expr: Expr, constrained: Expr, value: Expr) -> Expr:
