@@ -9,6 +9,7 @@ from conftest import broken, evaluated
 from sympy import KroneckerDelta, Matrix, Rational, Sum, Symbol
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol
 
+from derive import derivations
 from derive.derivations.mse_linear import EXAMPLE_INPUTS, L, M, N, W, b, build, context, i, j, x, y, y_hat
 from derive.document import prove
 from derive.errors import StepNotProven
@@ -105,3 +106,8 @@ def test_the_squared_error_prints_with_a_half_in_front():
         "\\frac{1}{2} \\sum_{i=1}^{N}"
     )
     assert latex(Rational(1, 2) * Symbol("u")) == "\\frac{1}{2} u"
+
+
+def test_the_help_of_n_names_the_example_s_inputs():
+    # The registry describes the derivation without importing its code; keep the two in step.
+    assert f"with {EXAMPLE_INPUTS} inputs" in derivations.get("mse-linear").n_help

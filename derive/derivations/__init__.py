@@ -129,21 +129,94 @@ def builder(module: str) -> Callable[[int], Document]:
     return build
 
 
-#: The modules of derive's own derivations; each defines ``DERIVATION``.
-BUILTIN_MODULES = (
-    "softmax_ce",
-    "sigmoid_bce",
-    "mse_linear",
-    "softmax_temperature",
-    "label_smoothing_ce",
-    "softmax_jacobian",
-    "rnn_output",
+#: derive's own derivations. Their code is imported only when one of them is built, so that
+#: ``derive --help`` or a run of one derivation does not pay for all the others.
+BUILTINS = (
+    Derivation(
+        name="softmax-ce",
+        summary="softmax + cross-entropy: ∂L/∂z_i = p_i − y_i, with a worked example for N classes",
+        build=builder("softmax_ce"),
+        template="softmax-ce.j2",
+        route="quotient",
+        route_summary="the quotient rule on the softmax, case i = j and i ≠ j, then the chain rule",
+        other_routes=(
+            Route(
+                "complement",
+                "p_i = 1 − Σ_{j≠i} e^{z_j}/Σ_k e^{z_k} and one true class r, L = −log p_r",
+                builder("softmax_ce_complement"),
+                "softmax-ce-complement.j2",
+            ),
+            Route(
+                "log-sum-exp",
+                "L = −z_r + log Σ_k e^{z_k}: the shortest route, and the one frameworks compute",
+                builder("softmax_ce_log_sum_exp"),
+                "softmax-ce-log-sum-exp.j2",
+            ),
+        ),
+        roles=("logits", "probs", "labels", "classes"),
+    ),
+    Derivation(
+        name="sigmoid-bce",
+        summary="sigmoid + binary cross-entropy: ∂L/∂z = σ(z) − y, for one output and for N outputs",
+        build=builder("sigmoid_bce"),
+        template="sigmoid-bce.j2",
+        n_help="Number of outputs in the worked example",
+        min_n=1,
+        max_n=50,
+        roles=("logits", "probs", "labels", "classes"),
+    ),
+    Derivation(
+        name="mse-linear",
+        summary="squared error of a linear layer ŷ = W x + b: ∂L/∂W = (ŷ − y) xᵀ and ∂L/∂b = ŷ − y",
+        build=builder("mse_linear"),
+        template="mse-linear.j2",
+        n_help="Number of outputs in the worked example (with 2 inputs)",
+        min_n=1,
+        max_n=50,
+        roles=("labels",),
+    ),
+    Derivation(
+        name="softmax-temperature",
+        summary="softmax with temperature T + cross-entropy: ∂L/∂z_i = (p_i − y_i)/T, with a worked example",
+        build=builder("softmax_temperature"),
+        template="softmax-temperature.j2",
+        roles=("logits", "probs", "labels", "classes"),
+    ),
+    Derivation(
+        name="label-smoothing-ce",
+        summary="softmax + cross-entropy with label smoothing ε: ∂L/∂z_i = p_i − (1 − ε)δ_ir − ε/N",
+        build=builder("label_smoothing_ce"),
+        template="label-smoothing-ce.j2",
+        roles=("logits", "probs", "labels", "classes"),
+    ),
+    Derivation(
+        name="softmax-jacobian",
+        summary=(
+            "softmax Jacobian ∂p_i/∂z_j = p_i(δ_ij − p_j), J = diag(p) − p pᵀ: J = Jᵀ, J 1 = 0, 1ᵀ J = 0ᵀ"
+        ),
+        build=builder("softmax_jacobian"),
+        template="softmax-jacobian.j2",
+        n_help="Number of classes N of the worked example, whose N×N Jacobian is written out",
+        default_n=3,
+        min_n=2,
+        max_n=8,
+        roles=("logits", "probs", "classes"),
+    ),
+    Derivation(
+        name="rnn-output",
+        summary="RNN output layer: ∂L/∂V = Σ_t (ŷ_t − y_t) h_tᵀ, with the lecture's two-step example",
+        build=builder("rnn_output"),
+        template="rnn-output.j2",
+        n_help=(
+            "Number of time steps T of the lecture's example; 2 is the lecture's own, and longer "
+            "sequences repeat its two inputs, each target being the next input"
+        ),
+        default_n=2,
+        min_n=2,
+        max_n=8,
+        roles=("logits", "probs", "labels", "classes"),
+    ),
 )
 
-
-def _register_builtins() -> None:
-    for module in BUILTIN_MODULES:
-        register(importlib.import_module(f"derive.derivations.{module}").DERIVATION)
-
-
-_register_builtins()
+for _builtin in BUILTINS:
+    register(_builtin)

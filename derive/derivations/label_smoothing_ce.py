@@ -28,7 +28,6 @@ from sympy import (
 )
 
 from derive.algebra import Context, Definition
-from derive.derivations import Derivation
 from derive.derivations.softmax_ce import (
     RESULT,
     L,
@@ -214,12 +213,3 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         )
     )
     return labels, label_sum, gradient
-
-
-DERIVATION = Derivation(
-    name="label-smoothing-ce",
-    summary="softmax + cross-entropy with label smoothing ε: ∂L/∂z_i = p_i − (1 − ε)δ_ir − ε/N",
-    build=build,
-    template="label-smoothing-ce.j2",
-    roles=("logits", "probs", "labels", "classes"),
-)

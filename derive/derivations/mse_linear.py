@@ -22,7 +22,6 @@ from sympy import (
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol
 
 from derive.algebra import Context, Definition
-from derive.derivations import Derivation
 from derive.document import Document
 from derive.matrices import Gradient
 from derive.steps import (
@@ -206,15 +205,3 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         .equals(error, "∂ŷ_i/∂b_i = 1")
     )
     return layer, weight, bias
-
-
-DERIVATION = Derivation(
-    name="mse-linear",
-    summary="squared error of a linear layer ŷ = W x + b: ∂L/∂W = (ŷ − y) xᵀ and ∂L/∂b = ŷ − y",
-    build=build,
-    template="mse-linear.j2",
-    n_help=f"Number of outputs in the worked example (with {EXAMPLE_INPUTS} inputs)",
-    min_n=1,
-    max_n=50,
-    roles=("labels",),
-)

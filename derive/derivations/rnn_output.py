@@ -37,7 +37,6 @@ from sympy import (
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol, Transpose
 
 from derive.algebra import Context, Definition
-from derive.derivations import Derivation
 from derive.derivations.softmax_ce import RESULT, L, N, i, j, k, p, y, z
 from derive.document import Document
 from derive.matrices import Gradient, IndexedVector, MatrixSum
@@ -418,19 +417,3 @@ def _worked_example(verifier: Verifier, example: LectureExample) -> tuple[Chain,
         )
     )
     return (gradient,)
-
-
-DERIVATION = Derivation(
-    name="rnn-output",
-    summary="RNN output layer: ∂L/∂V = Σ_t (ŷ_t − y_t) h_tᵀ, with the lecture's two-step example",
-    build=build,
-    template="rnn-output.j2",
-    n_help=(
-        "Number of time steps T of the lecture's example; 2 is the lecture's own, and longer "
-        "sequences repeat its two inputs, each target being the next input"
-    ),
-    default_n=2,
-    min_n=2,
-    max_n=8,
-    roles=("logits", "probs", "labels", "classes"),
-)

@@ -28,7 +28,6 @@ from sympy import (
 from sympy.matrices.expressions import MatAdd, MatrixSymbol
 
 from derive.algebra import Context, Definition
-from derive.derivations import Derivation
 from derive.document import Document
 from derive.matrices import Gradient
 from derive.steps import (
@@ -279,15 +278,3 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         .equals(column(lambda a: _difference(ps[a], ys[a])), "expanded, y_i p_i cancels")
     )
     return loss, gradient
-
-
-DERIVATION = Derivation(
-    name="sigmoid-bce",
-    summary="sigmoid + binary cross-entropy: ∂L/∂z = σ(z) − y, for one output and for N outputs",
-    build=build,
-    template="sigmoid-bce.j2",
-    n_help="Number of outputs in the worked example",
-    min_n=1,
-    max_n=50,
-    roles=("logits", "probs", "labels", "classes"),
-)

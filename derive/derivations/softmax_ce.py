@@ -27,7 +27,6 @@ from sympy import (
 )
 
 from derive.algebra import Context, Definition, SumExcept, rename_bound
-from derive.derivations import Derivation, Route, builder
 from derive.document import Document
 from derive.numeric import gradient_check
 from derive.steps import (
@@ -313,28 +312,3 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         )
     )
     return softmax, same, other, jacobian, gradient
-
-
-DERIVATION = Derivation(
-    name="softmax-ce",
-    summary="softmax + cross-entropy: ∂L/∂z_i = p_i − y_i, with a worked example for N classes",
-    build=build,
-    template="softmax-ce.j2",
-    route="quotient",
-    route_summary="the quotient rule on the softmax, case i = j and i ≠ j, then the chain rule",
-    other_routes=(
-        Route(
-            "complement",
-            "p_i = 1 − Σ_{j≠i} e^{z_j}/Σ_k e^{z_k} and one true class r, L = −log p_r",
-            builder("softmax_ce_complement"),
-            "softmax-ce-complement.j2",
-        ),
-        Route(
-            "log-sum-exp",
-            "L = −z_r + log Σ_k e^{z_k}: the shortest route, and the one frameworks compute",
-            builder("softmax_ce_log_sum_exp"),
-            "softmax-ce-log-sum-exp.j2",
-        ),
-    ),
-    roles=("logits", "probs", "labels", "classes"),
-)

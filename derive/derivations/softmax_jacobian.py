@@ -37,7 +37,6 @@ from sympy.matrices.expressions import (
 )
 
 from derive.algebra import Context, Definition
-from derive.derivations import Derivation
 from derive.derivations.softmax_ce import (
     N,
     S,
@@ -258,16 +257,3 @@ def _worked_example_chains(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         "entry j is p_j (p_j − Σ_k p_k²)",
     )
     return (*opening, reused["example-jacobian"], symmetric, probabilities, rows, left, p_left)
-
-
-DERIVATION = Derivation(
-    name="softmax-jacobian",
-    summary="softmax Jacobian ∂p_i/∂z_j = p_i(δ_ij − p_j), J = diag(p) − p pᵀ: J = Jᵀ, J 1 = 0, 1ᵀ J = 0ᵀ",
-    build=build,
-    template="softmax-jacobian.j2",
-    n_help="Number of classes N of the worked example, whose N×N Jacobian is written out",
-    default_n=3,
-    min_n=2,
-    max_n=8,
-    roles=("logits", "probs", "classes"),
-)

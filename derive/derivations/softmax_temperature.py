@@ -23,7 +23,6 @@ from sympy import (
 )
 
 from derive.algebra import Context, Definition
-from derive.derivations import Derivation
 from derive.derivations.softmax_ce import (
     RESULT,
     L,
@@ -223,12 +222,3 @@ def _worked_example(verifier: Verifier, n: int) -> tuple[Chain, ...]:
         )
     )
     return scaled, softmax, scaled_gradient, scale, gradient
-
-
-DERIVATION = Derivation(
-    name="softmax-temperature",
-    summary="softmax with temperature T + cross-entropy: ∂L/∂z_i = (p_i − y_i)/T, with a worked example",
-    build=build,
-    template="softmax-temperature.j2",
-    roles=("logits", "probs", "labels", "classes"),
-)
