@@ -10,9 +10,11 @@ import datetime
 import difflib
 import os
 import re
+import shutil
 import sys
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import click
 
@@ -24,6 +26,7 @@ from derive.notation import DEFAULT_PRESET, PRESETS, letter
 from derive.output import OutputFile, check_outputs, write_all
 from derive.pdf import compile_pdf, engine_for
 from derive.pipeline import generate
+from derive.proofcache import ProofCache
 from derive.targets import DEFAULT_TARGET, TARGETS, default_path
 
 
@@ -103,6 +106,45 @@ def check_posts(posts: tuple[Path, ...], output_format: str) -> None:
         click.echo("\n\n".join(as_text(path, report) for path, report in reports))
     if any(report.wrong for _, report in reports):
         sys.exit(1)
+
+
+class _Progress:
+    """``proving 12/56 (12) chain-rule: …`` on one line of stderr, rewritten in place.
+
+    Only on a terminal, and only once a run has taken more than ``delay`` seconds: a quick
+    run, a pipe or a CI log stays quiet.
+    """
+
+    def __init__(self, stream: TextIO | None = None, delay: float = 1.0, clock=time.monotonic) -> None:
+        self.stream = stream if stream is not None else click.get_text_stream("stderr")
+        self.delay, self.clock = delay, clock
+        self.started = clock()
+        self.shown = False
+
+    def __call__(self, done: int, total: int, step: str) -> None:
+        if self.clock() - self.started < self.delay or not self.stream.isatty():
+            return
+        width = shutil.get_terminal_size().columns - 1
+        self.stream.write(f"\r\x1b[Kproving {done}/{total} {step}"[: width + 4])
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def _cache(no_cache: bool) -> ProofCache | None:
+    return None if no_cache else ProofCache()
+
+
+_no_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Prove every step from scratch instead of reusing proofs of the very same statements "
+    "from earlier runs.",
+)
 
 
 def _today() -> datetime.date:
@@ -253,6 +295,7 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         help="With --target html: load KaTeX from this URL (a copy of its dist/) instead of the CDN.",
     )
     @click.option("--force", is_flag=True, help="Overwrite files derive did not write, or that were edited.")
+    @_no_cache_option
     def command(
         n: int,
         target: str,
@@ -283,16 +326,22 @@ def _derivation_command(derivation: Derivation) -> click.Command:
             files.append(OutputFile(Path(options["certificate"])))
         check_outputs(files, force=options["force"])
         day = date.date() if date else _today()
-        generated = generate(
-            derivation.name,
-            n,
-            route=route,
-            date=day,
-            target=render_target,
-            lang=lang,
-            notation=notation,
-            katex_base=options["katex_base"],
-        )
+        progress = _Progress()
+        try:
+            generated = generate(
+                derivation.name,
+                n,
+                route=route,
+                date=day,
+                cache=_cache(options["no_cache"]),
+                progress=progress,
+                target=render_target,
+                lang=lang,
+                notation=notation,
+                katex_base=options["katex_base"],
+            )
+        finally:
+            progress.close()
         contents: list[str | bytes] = [] if to_stdout else [generated.post]
         if options["pdf"]:
             contents.append(compile_pdf(generated.post, lang, date=day))

@@ -7,13 +7,16 @@ naming the first one that fails. Only a :class:`ProvenEquation` can be rendered.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sympy import Basic, Expr, Indexed, MatrixBase, Symbol, UnevaluatedExpr
 
-from derive.algebra import Definition, SumExcept
+from derive import proofcache
+from derive.algebra import Context, Definition, SumExcept
 from derive.errors import StepNotProven
+from derive.proofcache import ProofCache
 from derive.steps import Chain
 from derive.verify import Proof
 
@@ -52,7 +55,12 @@ class ProvenEquation:
     conditions: tuple[Basic, ...]
     continued: bool
     proof: Proof
-    definitions: tuple[Definition, ...]
+    context: Context
+
+    @cached_property
+    def definitions(self) -> tuple[Definition, ...]:
+        """The definitions the equation relies on, in the order a reader meets them."""
+        return self.context.used_by(standard(self.lhs), standard(self.rhs))
 
 
 def standard(expr: Basic) -> Basic:
@@ -68,20 +76,34 @@ def standard(expr: Basic) -> Basic:
     return expr.func(*[standard(a) for a in expr.args])
 
 
-def prove(document: Document) -> tuple[ProvenEquation, ...]:
-    """Number and prove every equation of ``document``, or raise on the first failure."""
-    return tuple(_prove_all(document))
+#: Told before each equation is proven: how many are done, out of how many, and which is next.
+Progress = Callable[[int, int, str], None]
 
 
-def _prove_all(document: Document) -> Iterator[ProvenEquation]:
+def prove(
+    document: Document, *, cache: ProofCache | None = None, progress: Progress | None = None
+) -> tuple[ProvenEquation, ...]:
+    """Number and prove every equation of ``document``, or raise on the first failure.
+
+    ``cache`` answers a statement proven by an earlier run (see :mod:`derive.proofcache`).
+    """
+    return tuple(_prove_all(document, cache, progress))
+
+
+def _prove_all(
+    document: Document, cache: ProofCache | None = None, progress: Progress | None = None
+) -> Iterator[ProvenEquation]:
     tag = 0
+    total = sum(len(chain.links) for chain in document.chains)
     for chain in document.chains:
         previous = chain.lhs
         conditions = tuple(chain.conditions)
         for position, link in enumerate(chain.links):
             tag += 1
             conditions += tuple(c for c in link.conditions if c not in conditions)
-            proof = chain.verifier.prove(previous, link.expr, conditions)
+            if progress is not None:
+                progress(tag - 1, total, f"({tag}) {chain.name}: {link.rule}")
+            proof = proofcache.prove(chain.verifier, previous, link.expr, conditions, cache)
             if not proof.verified:
                 raise StepNotProven(f"({tag}) [{chain.name}: {link.rule}]", proof.explain())
             yield ProvenEquation(
@@ -93,6 +115,6 @@ def _prove_all(document: Document) -> Iterator[ProvenEquation]:
                 conditions=conditions,
                 continued=position > 0,
                 proof=proof,
-                definitions=chain.verifier.context.used_by(standard(chain.lhs), standard(link.expr)),
+                context=chain.verifier.context,
             )
             previous = link.expr

@@ -14,9 +14,10 @@ from typing import Any
 
 from derive import derivations
 from derive.certificate import certificate
-from derive.document import Document, ProvenEquation, prove
+from derive.document import Document, Progress, ProvenEquation, prove
 from derive.notation import Notation
 from derive.output import seal_json, seal_text
+from derive.proofcache import ProofCache
 from derive.render import render
 from derive.targets import DEFAULT_TARGET, TARGETS, RenderTarget
 
@@ -39,11 +40,19 @@ class Proven:
 
 @dataclass(frozen=True)
 class Generated:
-    """A rendered post, its certificate, and the proven equations behind both."""
+    """A rendered post, and the proven derivation behind it."""
 
     post: str
-    certificate: str
-    equations: tuple[ProvenEquation, ...]
+    proven: Proven
+
+    @property
+    def equations(self) -> tuple[ProvenEquation, ...]:
+        return self.proven.equations
+
+    @property
+    def certificate(self) -> str:
+        """The sealed JSON record of every proof (made only when asked for)."""
+        return self.proven.certificate
 
     def summary(self) -> str:
         """'55 equations, all proven: 35 symbolic for all N, 20 exact'."""
@@ -54,12 +63,20 @@ class Generated:
         return f"{len(self.equations)} equations, all proven: {detail}"
 
 
-def prove_derivation(name: str, n: int, route: str | None = None) -> Proven:
+def prove_derivation(
+    name: str,
+    n: int,
+    route: str | None = None,
+    *,
+    cache: ProofCache | None = None,
+    progress: Progress | None = None,
+) -> Proven:
     derivation = derivations.get(name)  # 1. which derivation, route and limits
     chosen = derivation.get_route(route)
     derivation.check_n(n)
     document = chosen.build(n)  # 2. the chains of SymPy equations
-    return Proven(name, n, chosen.name, document, prove(document))  # 3. every link proven, or StepNotProven
+    equations = prove(document, cache=cache, progress=progress)  # 3. every link proven, or StepNotProven
+    return Proven(name, n, chosen.name, document, equations)
 
 
 def publish(
@@ -83,15 +100,20 @@ def publish(
         date=date,
         katex_base=katex_base,
     )
-    return Generated(  # 5. sealed, so a later run knows its own unedited files
-        post=seal_text(post, target.comment),
-        certificate=proven.certificate,
-        equations=proven.equations,
-    )
+    # 5. sealed, so a later run knows its own unedited files
+    return Generated(post=seal_text(post, target.comment), proven=proven)
 
 
 def generate(
-    name: str, n: int, *, date: datetime.date, route: str | None = None, **options: Any
+    name: str,
+    n: int,
+    *,
+    date: datetime.date,
+    route: str | None = None,
+    cache: ProofCache | None = None,
+    progress: Progress | None = None,
+    **options: Any,
 ) -> Generated:
     """Prove and publish one post; ``options`` are those of :func:`publish`."""
-    return publish(prove_derivation(name, n, route), date=date, **options)
+    proven = prove_derivation(name, n, route, cache=cache, progress=progress)
+    return publish(proven, date=date, **options)

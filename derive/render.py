@@ -23,7 +23,8 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from sympy import Basic, Symbol
 from sympy.core.function import AppliedUndef
 
@@ -33,6 +34,7 @@ from derive.errors import DeriveError
 from derive.i18n import translations
 from derive.notation import Notation
 from derive.printing import latex, relation
+from derive.proofcache import cache_home
 from derive.targets import CJK_FONTS, KATEX_CDN, KATEX_INTEGRITY, RenderTarget
 
 
@@ -80,6 +82,27 @@ def _yaml(fields: Mapping[str, object]) -> str:
     return yaml.safe_dump(dict(fields), sort_keys=False, allow_unicode=True, width=1000)
 
 
+class _CompiledTemplates(FileSystemBytecodeCache):
+    """Templates compiled once and kept in derive's cache, as Python keeps ``__pycache__``.
+
+    Jinja recompiles a template whose source changed; a cache that cannot be read or
+    written only costs the compile.
+    """
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except (OSError, ValueError, EOFError):
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        try:
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            return
+
+
 @cache
 def environment(syntax: str = "jinja", extra_dir: Path | None = None) -> Environment:
     """The Jinja environment for templates of one syntax: "jinja", or "latex" for TeX layouts.
@@ -94,6 +117,7 @@ def environment(syntax: str = "jinja", extra_dir: Path | None = None) -> Environ
         lstrip_blocks=True,
         autoescape=False,
         extensions=["jinja2.ext.i18n"],
+        bytecode_cache=_CompiledTemplates(str(cache_home() / "templates")),
         **(_LATEX_SYNTAX if syntax == "latex" else {}),
     )
     # Messages are keyed by their text with line breaks and indentation folded, so that

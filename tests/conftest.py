@@ -17,6 +17,15 @@ from derive.targets import TARGETS
 GOLDEN_DATE = datetime.date(2026, 11, 21)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """derive's caches (proofs, compiled templates) go to the test run's own directory,
+    never the user's; subprocesses inherit it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DERIVE_CACHE_DIR", str(tmp_path_factory.mktemp("derive-cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def softmax_ce() -> Proven:
     return prove_derivation("softmax-ce", 3)
