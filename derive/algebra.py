@@ -208,6 +208,11 @@ class Context:
         return None
 
     def instantiate(self, values: dict) -> Context:
+        return self._instantiated(frozenset(values.items()))
+
+    @lru_cache(maxsize=1024)  # noqa: B019 - contexts are immutable and few
+    def _instantiated(self, items: frozenset) -> Context:
+        values = dict(items)
         size = self.size.xreplace(values) if self.size is not None else None
         ranges = tuple((index, upper.xreplace(values)) for index, upper in self.ranges)
         return Context(tuple(d.instantiate(values) for d in self.definitions), size, ranges)
@@ -224,6 +229,7 @@ class Context:
                     pending.append(definition.expression)
         return tuple(d for d in self.definitions if d in used)
 
+    @lru_cache(maxsize=4096)  # noqa: B019 - contexts are immutable and few
     def parameters(self, *exprs: Basic) -> frozenset[Symbol]:
         """Indices free in the definitions ``exprs`` rely on: r in ``y_k := δ_{kr}``, a true class.
 
