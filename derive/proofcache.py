@@ -1,8 +1,8 @@
 """Proofs remembered between runs, addressed by what they prove.
 
 A proof is kept under the SHA-256 of everything its verdict depends on: both sides of the
-equation and its conditions (as ``srepr``, which spells out every symbol with its
-assumptions), the definitions in force, the verifier's settings, the source of the modules
+equation and its conditions (in effect their ``srepr``, which spells out every symbol with
+its assumptions), the definitions in force, the verifier's settings, the source of the modules
 that decide proofs, and the SymPy version. Change any of them — a flipped sign, a new
 definition, an edited verifier, another SymPy — and the key changes, so a proof is only
 ever reused for the very statement it proved, by the very code that proved it.
@@ -43,16 +43,17 @@ def _code_fingerprint() -> str:
 
 
 # A link's right side is the next link's left side, and a chain shares its verifier: each is
-# spelled out once.
-def _srepr(expr: Basic) -> str:
+# digested once.
+def _digest(expr: Basic) -> str:
     if isinstance(expr, MatrixBase):  # a mutable Matrix cannot be a dictionary key
         expr = expr.as_immutable()
-    return _spelled(expr) if isinstance(expr, Basic) else repr(expr)
+    return _digest_of(expr) if isinstance(expr, Basic) else srepr(expr)
 
 
 @lru_cache(maxsize=65536)
-def _spelled(expr: Basic) -> str:
-    """``srepr`` in effect, built from the spellings of the parts, which are kept.
+def _digest_of(expr: Basic) -> str:
+    """The SHA-256 of ``srepr`` in effect, built from the digests of the parts, which are kept
+    (a Merkle hash: a long matrix costs one digest per node, not one string per subtree).
 
     A SymPy object is its class and its arguments (SymPy's invariant
     ``expr.func(*expr.args) == expr``); what an atom carries besides — a symbol's
@@ -60,13 +61,15 @@ def _spelled(expr: Basic) -> str:
     identity of an undefined function.
     """
     if not isinstance(expr, Basic) or not expr.args:
-        return srepr(expr)
-    head = (
-        srepr(expr.func)
-        if isinstance(expr, AppliedUndef)
-        else f"{type(expr).__module__}.{type(expr).__qualname__}"
-    )
-    return f"{head}({','.join(map(_spelled, expr.args))})"
+        text = srepr(expr)
+    else:
+        head = (
+            srepr(expr.func)
+            if isinstance(expr, AppliedUndef)
+            else f"{type(expr).__module__}.{type(expr).__qualname__}"
+        )
+        text = f"{head}({','.join(map(_digest_of, expr.args))})"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @lru_cache(maxsize=64)
@@ -75,8 +78,8 @@ def _verifier_text(verifier: Verifier) -> str:
     return "\n".join(
         [
             _code_fingerprint(),
-            *(f"{_srepr(d.name)}:={_srepr(d.expression)}:{d.opaque}" for d in context.definitions),
-            f"size {_srepr(context.size)}; ranges {_srepr(context.ranges)}",
+            *(f"{_digest(d.name)}:={_digest(d.expression)}:{d.opaque}" for d in context.definitions),
+            f"size {_digest(context.size)}; ranges {srepr(context.ranges)}",
             f"{verifier.exact_sizes} {verifier.numeric_points} {verifier.seed} "
             f"{verifier.by_instances} {verifier.witness_points}",
         ]
@@ -98,7 +101,7 @@ class ProofCache:
         self.directory = directory if directory is not None else cache_home() / "proofs"
 
     def key(self, verifier: Verifier, lhs: Basic, rhs: Basic, conditions: Sequence[Basic]) -> str:
-        parts = [_verifier_text(verifier), _srepr(lhs), _srepr(rhs), *map(_srepr, conditions)]
+        parts = [_verifier_text(verifier), _digest(lhs), _digest(rhs), *map(_digest, conditions)]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
     def _path(self, key: str) -> Path:
