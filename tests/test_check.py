@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sympy import Derivative, E, Indexed, IndexedBase, Symbol, exp, log
+from sympy import Derivative, E, Indexed, IndexedBase, Rational, Symbol, exp, log, tanh
 
 from cli import cli
 from derive.check import check_text
@@ -147,6 +147,54 @@ def test_a_partial_derivative_is_a_derivative_and_a_stray_partial_is_an_error():
     for broken in ("\\partial L \\partial z", "\\frac{\\partial}{\\partial i} L", "e^{i}"):
         with pytest.raises(Unreadable):
             _read(broken)
+
+
+@pytest.mark.parametrize(
+    ("tex", "meaning"),
+    [
+        # TeX takes a single token as an unbraced argument, and a digit is one token.
+        ("\\frac12 x", Symbol("x") / 2),
+        ("\\frac23 x", 2 * Symbol("x") / 3),
+        ("\\dfrac12 + \\tfrac12", 1),
+        ("\\frac1x", 1 / Symbol("x")),
+        ("\\frac{a}b", Symbol("a") / Symbol("b")),
+        ("\\frac a b", Symbol("a") / Symbol("b")),
+        ("\\frac\\alpha2", Symbol("α") / 2),
+        ("\\frac{1}{2}", Rational(1, 2)),
+        ("\\frac{12}{x}", 12 / Symbol("x")),
+        ("\\frac{1}2 3", Rational(3, 2)),
+    ],
+)
+def test_an_unbraced_fraction_takes_one_digit_per_argument(tex, meaning):
+    assert _read(tex) == [meaning]
+
+
+@pytest.mark.parametrize("tex", ["\\frac123", "\\frac{1}23", "\\frac1.5"])
+def test_digits_run_on_after_an_unbraced_fraction_are_not_guessed(tex):
+    with pytest.raises(Unreadable, match="write \\\\frac"):
+        _read(tex)
+
+
+@pytest.mark.parametrize(
+    ("tex", "meaning"),
+    [
+        # A power after the argument's closing bracket is the function's, as it shows: log(x)².
+        ("\\log{\\left(x \\right)}^{2}", log(Symbol("x")) ** 2),
+        ("\\log{(x)}^2", log(Symbol("x")) ** 2),
+        ("\\log(x)^2", log(Symbol("x")) ** 2),
+        ("\\ln{\\left[x\\right]}^{3}", log(Symbol("x")) ** 3),
+        ("\\tanh{\\left(x \\right)}^{2}", tanh(Symbol("x")) ** 2),
+        ("\\exp{\\left(x \\right)}^{2}", exp(Symbol("x")) ** 2),
+        # Without a bracket the power is the argument's, as it shows: log x².
+        ("\\log x^2", log(Symbol("x") ** 2)),
+        ("\\log{x}^{2}", log(Symbol("x") ** 2)),
+        ("\\log{\\left(x^{2} \\right)}", log(Symbol("x") ** 2)),
+        ("\\log{(x)(y)}", log(Symbol("x") * Symbol("y"))),
+        ("e^{x}", exp(Symbol("x"))),
+    ],
+)
+def test_a_power_of_a_function_is_read_as_it_shows(tex, meaning):
+    assert _read(tex) == [meaning]
 
 
 # -- bad input ---------------------------------------------------------------------------

@@ -136,6 +136,12 @@ def normalize_unicode(text: str) -> str:
     return "".join(out)
 
 
+# Matched in place (pattern.match(text, position)): a slice text[position:] per token would
+# copy the rest of the display each time, quadratic in its length.
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.S)
+_NUMBER = re.compile(r"\d*\.?\d+|\d+")
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     position = 0
@@ -147,11 +153,11 @@ def tokenize(text: str) -> list[Token]:
             newline = text.find("\n", position)
             position = len(text) if newline < 0 else newline
         elif char == "\\":
-            match = re.match(r"\\([A-Za-z]+|.)", text[position:], re.S)
+            match = _COMMAND.match(text, position)
             if match is None:
                 raise Unreadable("a lone backslash at the end")
             name = match.group(1)
-            end = position + match.end()
+            end = match.end()
             if name == "\\":
                 tokens.append(Token("rowsep", name, position, end))
             elif name in ("quad", "qquad"):
@@ -162,9 +168,9 @@ def tokenize(text: str) -> list[Token]:
                 tokens.append(Token("cmd", name, position, end))
             position = end
         elif char.isdigit() or (char == "." and text[position + 1 : position + 2].isdigit()):
-            match = re.match(r"\d*\.?\d+|\d+", text[position:])
-            tokens.append(Token("number", match.group(0), position, position + match.end()))
-            position += match.end()
+            match = _NUMBER.match(text, position)
+            tokens.append(Token("number", match.group(0), position, match.end()))
+            position = match.end()
         elif char.isalpha():
             tokens.append(Token("letter", char, position, position + 1))
             position += 1
@@ -218,7 +224,8 @@ class Reader:
     """Reads one row of math. ``variable`` is what a prime ``'`` differentiates by."""
 
     def __init__(self, tokens: list[Token], letters: Letters, variable: Expr | None = None) -> None:
-        self.tokens = tokens
+        # A copy: reading a fraction's arguments may split a number token (\frac12 is 1 over 2).
+        self.tokens = list(tokens)
         self.position = 0
         self.letters = letters
         self.variable = variable
@@ -552,7 +559,28 @@ class Reader:
         if self.at("char", "(") or self.at("char", "["):
             self.take()
             return self.bracketed()
+        bracketed = self._braced_brackets()
+        if bracketed is not None:
+            return bracketed
         return self.factor()
+
+    def _braced_brackets(self) -> Expr | None:
+        """``{(x)}`` or ``{\\left(x \\right)}`` as a whole argument, else None (nothing is taken).
+
+        SymPy writes (log x)² as ``\\log{\\left(x \\right)}^{2}``, which shows as log(x)², so
+        a power after the braces is the function's, as in ``\\log(x)^2``; ``\\log{x}^2`` shows
+        as log x², so there the power stays the argument's, as in ``\\log x^2``.
+        """
+        if not (self.at("char", "{") and (self.at("char", "(", 1) or self.at("char", "[", 1))):
+            return None
+        start = self.position
+        self.position += 2
+        value = self.bracketed()
+        if self.at("char", "}"):
+            self.take()
+            return value
+        self.position = start  # {(a)(b)} or {(a) + b}: an ordinary group, read by factor
+        return None
 
     def softmax(self, argument) -> Expr:
         size = self.letters.size
@@ -748,9 +776,42 @@ class Reader:
     # -- fractions and derivatives ---------------------------------------------------------
 
     def frac(self) -> Expr:
-        numerator_tokens = self.braced_tokens()
-        denominator_tokens = self.braced_tokens()
+        numerator_tokens, denominator_tokens = self.frac_arguments()
         return self._fraction(numerator_tokens, denominator_tokens)
+
+    def frac_arguments(self) -> tuple[list[Token], list[Token]]:
+        """The two arguments of ``\\frac``, each a braced group or a single TeX token.
+
+        TeX reads digits one at a time, so ``\\frac12 x`` is ½·x, not 12/x: a number the
+        tokenizer kept whole is split here. Digits glued on after the denominator
+        (``\\frac123``, ½ followed by 3) are refused, as ``z_12`` is.
+        """
+        numerator = self._frac_argument()
+        denominator = self._frac_argument()
+        after = self.peek()
+        if (
+            len(denominator) == 1
+            and denominator[0].kind == "number"
+            and after is not None
+            and after.kind == "number"
+            and after.start == denominator[0].end
+        ):
+            raise Unreadable(
+                f"a \\frac whose denominator is the digit {denominator[0].text} alone, "
+                f"with {after.text} run on after it: write \\frac{{…}}{{…}}"
+            )
+        return numerator, denominator
+
+    def _frac_argument(self) -> list[Token]:
+        token = self.peek()
+        if token is not None and token.kind == "number" and len(token.text) > 1:
+            if not (token.text[0].isdigit() and token.text[1].isdigit()):
+                raise Unreadable(f"\\frac followed by {token.text} without braces: write \\frac{{…}}{{…}}")
+            # The split is kept in self.tokens, so a reader that backs up reads the same tokens again.
+            first = Token("number", token.text[0], token.start, token.start + 1)
+            rest = Token("number", token.text[1:], token.start + 1, token.end)
+            self.tokens[self.position : self.position + 1] = [first, rest]
+        return self.braced_tokens()
 
     def braced_tokens(self) -> list[Token]:
         if not self.at("char", "{"):
@@ -842,8 +903,7 @@ class Reader:
             return None
         start = self.position
         self.take()
-        numerator = self.braced_tokens()
-        denominator = self.braced_tokens()
+        numerator, denominator = self.frac_arguments()
         if len(numerator) == 1 and self._differential(denominator) is not None:
             first = numerator[0]
             if (first.kind == "cmd" and first.text == "partial") or (
