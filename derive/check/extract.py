@@ -69,8 +69,19 @@ def _mask_code(text: str) -> str:
     return "\n".join(lines)
 
 
-def _line_at(text: str, offset: int) -> int:
-    return text.count("\n", 0, offset) + 1
+class _LineCounter:
+    """Line numbers of offsets asked for in increasing order. Counting each newline once, not
+    from the start of the text for every block, keeps a post of thousands of blocks linear."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.offset, self.line = text, 0, 1
+
+    def __call__(self, offset: int) -> int:
+        if offset < self.offset:
+            self.offset, self.line = 0, 1
+        self.line += self.text.count("\n", self.offset, offset)
+        self.offset = offset
+        return self.line
 
 
 def read_post(text: str, suffix: str = ".md") -> Post:
@@ -79,6 +90,7 @@ def read_post(text: str, suffix: str = ".md") -> Post:
         text = _mask(text, _SCRIPT)
     scanned = _mask(text, _TEX_COMMENT) if suffix == ".tex" else _mask_code(text)
     blocks, prose, previous_end = [], [], 0
+    line_at = _LineCounter(scanned)
     for match in _DISPLAY.finditer(scanned):
         group = next(
             g for g in ("fenced", "dollars", "brackets", "environment") if match.group(g) is not None
@@ -95,12 +107,13 @@ def read_post(text: str, suffix: str = ".md") -> Post:
             label = after.group("label")
         between = scanned[previous_end : match.start()]
         prose.append(between)
-        blocks.append(Block(_line_at(scanned, start), tex, label, between))
+        blocks.append(Block(line_at(start), tex, label, between))
         previous_end = after.end() if after else match.end()
     prose.append(scanned[previous_end:])
     outside = "".join(prose)
+    line_at = _LineCounter(scanned)
     inline = tuple(
-        (_line_at(scanned, m.start()), m.group("dollar") or m.group("paren"))
+        (line_at(m.start()), m.group("dollar") or m.group("paren"))
         for m in _INLINE.finditer(_mask_displays(scanned).replace("$$", "$"))
     )
     if not blocks and not inline:
@@ -145,7 +158,8 @@ def _pasted_blocks(text: str):
     where the letters before it spell the same as the letters of the source itself.
     """
     previous = 0
-    for number, line in enumerate(text.split("\n"), start=1):
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
         prose = _HANGUL_OR_CJK.search(line)
         candidate = line[: prose.start()] if prose else line
         candidate = candidate.strip()
@@ -153,7 +167,7 @@ def _pasted_blocks(text: str):
             continue
         tex = _source_part(candidate)
         if tex is not None:
-            yield Block(number, tex, None, "\n".join(text.split("\n")[previous : number - 1]))
+            yield Block(number, tex, None, "\n".join(lines[previous : number - 1]))
             previous = number
 
 

@@ -8,9 +8,12 @@ was right, so one slip is reported once, on its own line.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import signal
 import threading
+import time
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,6 +35,7 @@ from sympy import (
     log,
 )
 from sympy.core.function import AppliedUndef
+from sympy.core.symbol import Str
 
 from derive.algebra import Context, Definition, index_symbols
 from derive.check.extract import Block, read_post
@@ -39,7 +43,29 @@ from derive.check.layout import Piece, pieces
 from derive.check.reader import Cases, Letters, Statement, Unreadable, read_statement
 from derive.verify import Counterexample, Proof, Verifier
 
+# What bounds the time and memory of checking one post (tested in tests/test_check_scale.py):
+#
+# - Time. Every proof, and the reading of every statement, runs under STEP_SECONDS and under
+#   what is left of the post's POST_SECONDS (``_Judge.seconds_left``); once those are spent,
+#   every step left is reported ? with the reason, so no post runs on for hours, whatever it
+#   holds. Finding the math (extract.py, layout.py) runs under POST_SECONDS too. What runs
+#   between proofs is linear in the post: a proof gets only the definitions its statement
+#   relies on (``_Judge._relied_on``), and the names and labels known so far are kept up to
+#   date as definitions come, so a step late in a long post costs what it costs early on.
+#   The limits need SIGALRM, so the main thread; elsewhere the budget is kept between proofs.
+# - Memory. The post and its findings (linear); the proof memo, at most PROOF_MEMO_ENTRIES
+#   statements (each of at most reader.MAX_TOKENS tokens) with the definitions they rely on;
+#   and caches bounded by entry count: SymPy's LRU cache (SYMPY_CACHE_SIZE, 1000 per
+#   function) and the lru_caches of derive.algebra and derive.verify.
+
+#: Longest time for one proof, and for reading one statement.
 STEP_SECONDS = 10
+#: Longest time for one post. Thousands of steps that each take nearly STEP_SECONDS would
+#: otherwise take hours; a 2,000-equation post takes about a minute.
+POST_SECONDS = 600
+#: Proofs kept in memory, shared by the posts of one process (one derivation in several
+#: formats and languages is checked once); all are dropped when it is full.
+PROOF_MEMO_ENTRIES = 20_000
 _PROOFS: dict = {}
 RECENT_CHAINS = 8
 
@@ -167,10 +193,19 @@ def learn_letters(blocks: tuple[Block, ...]) -> Letters:
 
 
 def check_text(text: str, suffix: str = ".md") -> Report:
-    """Read a post and judge every equation in it."""
-    post = read_post(text, suffix)
-    judge = _Judge(learn_letters(post.blocks), _assumption(post.prose, post.inline))
-    for block, found in _glued(post.blocks):
+    """Read a post and judge every equation in it, in at most about POST_SECONDS."""
+    deadline = time.monotonic() + POST_SECONDS
+    try:
+        # Linear in the post; only hostile text (thousands of \[ that never close) is slow.
+        with _time_limit(POST_SECONDS):
+            post = read_post(text, suffix)
+            letters, assumption = learn_letters(post.blocks), _assumption(post.prose, post.inline)
+            blocks = _glued(post.blocks)
+    except _Expired:
+        reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
+        return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
+    judge = _Judge(letters, assumption, deadline)
+    for block, found in blocks:
         judge.block(block, found)
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
 
@@ -222,11 +257,21 @@ def _glued(blocks: tuple[Block, ...]):
 
 
 class _Judge:
-    def __init__(self, letters: Letters, assumption: str | None) -> None:
+    def __init__(self, letters: Letters, assumption: str | None, deadline: float = math.inf) -> None:
         self.letters = letters
         self.assumption = assumption
-        self.definitions: list[Definition] = []
+        # By head, in the order the post gives them (a definition made anew moves to the end).
+        self.definitions: dict[Basic, Definition] = {}
         self.defined_at: dict[Basic, int] = {}
+        # Kept up to date as definitions come and go, so that no step has to look through all
+        # of them: a step costs the same on line 10 as on line 10,000.
+        self._serial: dict[Basic, int] = {}
+        self._serials = itertools.count()
+        self._named: dict[str, set] = {}  # name → the heads of that name (p of p_i, or a scalar p)
+        self._uses: dict[Basic, frozenset] = {}  # head → the names in its definition
+        self._names: Counter = Counter()  # how many definitions make each name known
+        self._label_families: dict[Basic, Basic] = {}  # head of a loss → its label family
+        self.deadline = deadline
         self.chains: list[_Chain] = []
         self.findings: list[Finding] = []
         self.local: dict = {}
@@ -259,10 +304,23 @@ class _Judge:
         for piece in found:
             continuing = piece.row > 0 and piece.role == "main" and current is not None
             variable = current.variable if current is not None else self._recent_variable()
+            seconds = self.seconds_left()
+            if seconds <= 0:
+                self.note(piece.line, piece.label, piece.source, UNCHECKED, self.out_of_time())
+                continue
             try:
-                statement = read_statement(list(piece.tokens), self.letters, variable)
-            except Unreadable as error:
-                self.note(piece.line, piece.label, piece.source, UNCHECKED, str(error))
+                # Reading is fast on any real post, but nested fractions can be read in ways
+                # that multiply with their depth.
+                with _time_limit(min(STEP_SECONDS, seconds)):
+                    statement = read_statement(list(piece.tokens), self.letters, variable)
+            except (Unreadable, _Expired) as error:
+                if isinstance(error, Unreadable):
+                    reason = str(error)
+                elif seconds < STEP_SECONDS:
+                    reason = self.out_of_time()
+                else:
+                    reason = f"could not be read in {STEP_SECONDS} s"
+                self.note(piece.line, piece.label, piece.source, UNCHECKED, reason)
                 if piece.role == "main":
                     broken, current = piece.line, None
                 continue
@@ -295,6 +353,12 @@ class _Judge:
 
     def _recent_variable(self):
         return self.chains[-1].variable if self.chains else None
+
+    def seconds_left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def out_of_time(self) -> str:
+        return f"not checked: the {POST_SECONDS} s allowed for one post ran out before this step"
 
     def _localize(self, statement: Statement) -> Statement:
         if not self.local:
@@ -427,12 +491,11 @@ class _Judge:
 
     def define(self, piece: Piece, name, value) -> None:
         head = name.base if isinstance(name, Indexed) else name
-        known = next((d for d in self.definitions if d.head == head), None)
+        known = self.definitions.get(head)
         if known is not None and _letters_change_kind(known.expression, value):
             # L = −(y log p + …) for one output, then L = −Σ_i (y_i log p_i + …) for N: the
             # post moved on to a family y_i, and the new L is a definition, not a restatement.
-            self.definitions.remove(known)
-            del self.defined_at[head]
+            self._forget(head)
             known = None
         if known is not None:
             restated = known.instance(name) if isinstance(name, Indexed) else known.expression
@@ -444,40 +507,51 @@ class _Judge:
             detail = f"{link.detail}; {where}" if link.verdict == PROVEN else link.detail
             self.note(piece.line, piece.label, piece.source, link.verdict, detail, link.counterexample)
             return
-        self.definitions.append(Definition(name, value))
-        self.defined_at[head] = piece.line
+        self._learn(Definition(name, value), piece.line)
         self.note(piece.line, piece.label, piece.source, DEFINITION, f"defines {_name(head)}")
+
+    def _learn(self, definition: Definition, line: int) -> None:
+        head, expression = definition.head, definition.expression
+        self.definitions[head] = definition
+        self.defined_at[head] = line
+        self._serial[head] = next(self._serials)
+        self._named.setdefault(_name(head), set()).add(head)
+        self._uses[head] = _names_in(expression)
+        self._names.update(_names_of(definition))
+        family = _label_family(expression)
+        if family is not None:
+            self._label_families[head] = family
+
+    def _forget(self, head: Basic) -> None:
+        definition = self.definitions.pop(head)
+        del self.defined_at[head]
+        self._names.subtract(_names_of(definition))
+        self._named[_name(head)].discard(head)
+        self._label_families.pop(head, None)
 
     # -- proving ---------------------------------------------------------------------------
 
-    def _allowed(self, exprs) -> set:
-        """Names a statement may use: defined ones and the variables the definitions are in."""
-        allowed = set(self.defined_at)
-        for definition in self.definitions:
-            expression = definition.expression
-            atoms = expression.atoms(Indexed, Symbol) if isinstance(expression, Basic) else set()
-            allowed |= {a.base if isinstance(a, Indexed) else a for a in atoms}
+    def _undefined(self, *exprs) -> list[str]:
+        """Names a statement uses that are neither defined, nor variables of a definition, nor
+        what it differentiates by or calls a function at. By name: a letter known as a scalar
+        y may be a family y_i later on, and the other way round."""
+        here = set()
         for expr in exprs:
             for derivative in expr.atoms(Derivative):
-                allowed |= {v.base if isinstance(v, Indexed) else v for v in derivative.variables}
+                here |= {_name(v.base if isinstance(v, Indexed) else v) for v in derivative.variables}
             for call in expr.atoms(AppliedUndef):
-                allowed |= set(call.args)
-        # A letter known as a scalar y may be a family y_i later on, and the other way round.
-        names = {_name(a) for a in allowed}
-        for expr in exprs:
-            allowed |= {a.base for a in expr.atoms(Indexed) if _name(a.base) in names}
-            allowed |= {a for a in _bare_symbols(expr) if a.name in names}
-        return allowed
+                here |= {_name(argument) for argument in call.args}
 
-    def _undefined(self, *exprs) -> list[str]:
-        allowed = self._allowed(exprs)
+        def known(name: str) -> bool:
+            return name in here or self._names[name] > 0
+
         names = set()
         for expr in exprs:
             for atom in expr.atoms(Indexed):
-                if atom.base not in allowed:
+                if not known(_name(atom.base)):
                     names.add(_name(atom.base))
             for atom in _bare_symbols(expr):
-                if not atom.is_integer and atom not in allowed:
+                if not atom.is_integer and not known(atom.name):
                     names.add(_name(atom))
         return sorted(names)
 
@@ -563,31 +637,50 @@ class _Judge:
 
     def _labels(self):
         """The label family: the weights of the logarithms in the loss (y in −Σ y_k log p_k)."""
-        for definition in self.definitions:
-            expression = definition.expression
-            if not isinstance(expression, Basic):
-                continue
-            for total in expression.atoms(Sum):
-                for term in Mul.make_args(total.function):
-                    if isinstance(term, Indexed) and total.function.has(log):
-                        return term.base
-        return None
+        return next(iter(self._label_families.values()), None)
+
+    def _relied_on(self, *exprs) -> tuple[Definition, ...]:
+        """The definitions of the names in ``exprs``, and of the names in those, in the post's order.
+
+        A proof looks up only names it meets, in the statement or in a definition it unfolds
+        (a vector p is looked up as its entries p_a, by name); so it is the same with these
+        definitions alone as with every one before it, and costs no more late in a long post.
+        """
+        found: set[Basic] = set()
+        pending = [name for expr in exprs for name in _names_in(expr)]
+        while pending:
+            for head in self._named.get(pending.pop(), ()):
+                if head not in found:
+                    found.add(head)
+                    pending.extend(self._uses[head])
+        return tuple(self.definitions[head] for head in sorted(found, key=self._serial.__getitem__))
 
     def _prove(self, a, b, conditions) -> Proof:
+        definitions = self._relied_on(a, b, *conditions)
         # The same statement under the same definitions has the same proof: posts of one
         # derivation in several formats and languages are checked once.
-        key = (a, b, conditions, tuple(self.definitions), self.letters)
-        if key not in _PROOFS:
-            if len(_PROOFS) > 20_000:
-                _PROOFS.clear()
-            _PROOFS[key] = self._prove_now(a, b, conditions)
-        return _PROOFS[key]
+        key = (a, b, conditions, definitions, self.letters)
+        if key in _PROOFS:
+            return _PROOFS[key]
+        seconds = self.seconds_left()
+        if seconds <= 0:
+            return Proof(False, "none", self.out_of_time())
+        try:
+            proof = self._prove_now(a, b, conditions, definitions, min(STEP_SECONDS, seconds))
+        except _Expired:
+            if seconds < STEP_SECONDS:  # cut short by the post's time, not its own: not kept
+                return Proof(False, "none", self.out_of_time())
+            proof = Proof(False, "none", f"gave up after {STEP_SECONDS} s")
+        if len(_PROOFS) >= PROOF_MEMO_ENTRIES:
+            _PROOFS.clear()
+        _PROOFS[key] = proof
+        return proof
 
-    def _prove_now(self, a, b, conditions) -> Proof:
+    def _prove_now(self, a, b, conditions, definitions: tuple[Definition, ...], seconds: float) -> Proof:
         size = self.letters.size
         columns = self.letters.columns
         ranges = tuple((Symbol(v, integer=True, positive=True), columns) for v in self.letters.column_indices)
-        context = Context(tuple(self.definitions), size, ranges)
+        context = Context(definitions, size, ranges)
         exprs = [e for e in (a, b) if isinstance(e, Basic)]
         concrete = _concrete_size(exprs, size)
         if concrete is not None:
@@ -598,11 +691,8 @@ class _Judge:
             conditions = tuple(c.xreplace(values) for c in conditions)
         sizes = (concrete,) if concrete is not None else (2, 3, 4)
         verifier = Verifier(context, exact_sizes=sizes, by_instances=True)
-        try:
-            with _time_limit(STEP_SECONDS):
-                return verifier.prove(a, b, conditions)
-        except TimeoutError:
-            return Proof(False, "none", f"gave up after {STEP_SECONDS} s")
+        with _time_limit(seconds):
+            return verifier.prove(a, b, conditions)
 
     # -- the result ------------------------------------------------------------------------
 
@@ -641,7 +731,7 @@ class _Judge:
         labels = self._labels()
         if labels is None:
             return None
-        for definition in self.definitions:
+        for definition in self.definitions.values():
             expression = definition.expression
             if (
                 isinstance(definition.name, Symbol)
@@ -657,7 +747,7 @@ class _Judge:
         return None
 
     def _logits(self, probs):
-        for definition in self.definitions:
+        for definition in self.definitions.values():
             if isinstance(definition.name, Indexed) and definition.name.base == probs:
                 families = {a.base for a in definition.expression.atoms(Indexed)} - {probs}
                 if len(families) == 1:
@@ -679,6 +769,32 @@ class _Judge:
                 and chain.last_finding is not None
             ):
                 yield chain.last_finding, (head, chain.last)
+
+
+def _names_in(expr) -> frozenset[str]:
+    """Every name in ``expr``: of symbols, of families (p of p_i), of vectors, of functions."""
+    if not isinstance(expr, Basic):
+        return frozenset()
+    names = {str(atom) for atom in expr.atoms(Symbol, Str)}  # Str: the name of a MatrixSymbol
+    return frozenset(names | {atom.func.__name__ for atom in expr.atoms(AppliedUndef)})
+
+
+def _names_of(definition: Definition) -> set[str]:
+    """The names a definition makes known: its own, and those of the variables it is written in."""
+    expression = definition.expression
+    atoms = expression.atoms(Indexed, Symbol) if isinstance(expression, Basic) else set()
+    return {_name(definition.head)} | {_name(a.base if isinstance(a, Indexed) else a) for a in atoms}
+
+
+def _label_family(expression) -> Basic | None:
+    """In a loss such as −Σ y_k log p_k, the family y that weighs the logarithms."""
+    if not isinstance(expression, Basic):
+        return None
+    for total in expression.atoms(Sum):
+        for term in Mul.make_args(total.function):
+            if isinstance(term, Indexed) and total.function.has(log):
+                return term.base
+    return None
 
 
 def _label_sum(labels, size) -> Expr:
@@ -793,18 +909,24 @@ def _sources(piece: Piece, sides: list, spans, new: bool) -> list[str]:
     return [first] + [f"= {piece.excerpt(*span)}" for span in spans[2:]]
 
 
+class _Expired(BaseException):
+    """The end of a time limit. Not an Exception: SymPy and the verifier catch Exception where
+    a computation may fail (a failed cancel() is "not zero"); caught there, a TimeoutError
+    would let the step run on past its limit with no alarm left."""
+
+
 @contextmanager
-def _time_limit(seconds: int):
+def _time_limit(seconds: float):
     """Stop a proof that runs too long; SymPy can take unbounded time on hostile input."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 
     def expire(signum, frame):
-        raise TimeoutError
+        raise _Expired
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))  # zero would mean no limit at all
     try:
         yield
     finally:

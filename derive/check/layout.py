@@ -65,8 +65,10 @@ def pieces(tex: str, first_line: int, label: str | None) -> list[Piece]:
     tokens = _unwrap(tokens)
     result: list[Piece] = []
     rows = _split(tokens, lambda t: t.kind == "rowsep")
+    line, counted = first_line, 0  # newlines counted once each, not from the top for every row
     for row_number, row in enumerate(r for r in rows if r):
-        line = first_line + text.count("\n", 0, row[0].start)
+        line += text.count("\n", counted, row[0].start)
+        counted = row[0].start
         row_label = labels.get(row_number, label if len(rows) == 1 else None)
         cells = _split(row, lambda t: t.kind == "char" and t.text == "&")
         pairs = [cells[i] + cells[i + 1] if i + 1 < len(cells) else cells[i] for i in range(0, len(cells), 2)]
