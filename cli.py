@@ -71,43 +71,6 @@ def cli() -> None:
     """Build a derivation with SymPy, prove every step, and render it as a blog post."""
 
 
-@cli.command("list")
-def list_derivations() -> None:
-    """List the derivations derive knows, one per line."""
-    for derivation in derivations.REGISTRY.values():
-        routes = [route.name for route in derivation.routes]
-        also = f" (routes: {', '.join(routes)})" if len(routes) > 1 else ""
-        click.echo(f"{derivation.name}\t{derivation.summary}{also}")
-
-
-@cli.command("check")
-@click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="A report for people, or JSON for tools.",
-)
-def check_posts(posts: tuple[Path, ...], output_format: str) -> None:
-    """Check the derivations in POSTS (Markdown, LaTeX or HTML files), step by step.
-
-    Each equation is reported ✓ proven (and how), ✗ wrong (with a counterexample) or ?
-    unchecked (with the reason). Exits 1 if any step is wrong.
-    """
-    from derive.check import as_json, as_text, check_file
-    from derive.check.report import dumps
-
-    reports = [(str(path), check_file(path)) for path in posts]
-    if output_format == "json":
-        click.echo(dumps([as_json(path, report) for path, report in reports]))
-    else:
-        click.echo("\n\n".join(as_text(path, report) for path, report in reports))
-    if any(report.wrong for _, report in reports):
-        sys.exit(1)
-
-
 class _Progress:
     """``proving 12/56 (12) chain-rule: …`` on one line of stderr, rewritten in place.
 
@@ -145,6 +108,45 @@ _no_cache_option = click.option(
     help="Prove every step from scratch instead of reusing proofs of the very same statements "
     "from earlier runs.",
 )
+
+
+@cli.command("list")
+def list_derivations() -> None:
+    """List the derivations derive knows, one per line."""
+    for derivation in derivations.REGISTRY.values():
+        routes = [route.name for route in derivation.routes]
+        also = f" (routes: {', '.join(routes)})" if len(routes) > 1 else ""
+        click.echo(f"{derivation.name}\t{derivation.summary}{also}")
+
+
+@cli.command("check")
+@click.argument("posts", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="A report for people, or JSON for tools.",
+)
+@_no_cache_option
+def check_posts(posts: tuple[Path, ...], output_format: str, no_cache: bool) -> None:
+    """Check the derivations in POSTS (Markdown, LaTeX or HTML files), step by step.
+
+    Each equation is reported ✓ proven (and how), ✗ wrong (with a counterexample) or ?
+    unchecked (with the reason). Exits 1 if any step is wrong.
+    """
+    from derive.check import as_json, as_text, check_file
+    from derive.check.report import dumps
+
+    cache = _cache(no_cache)
+    reports = [(str(path), check_file(path, cache=cache)) for path in posts]
+    if output_format == "json":
+        click.echo(dumps([as_json(path, report) for path, report in reports]))
+    else:
+        click.echo("\n\n".join(as_text(path, report) for path, report in reports))
+    if any(report.wrong for _, report in reports):
+        sys.exit(1)
 
 
 def _today() -> datetime.date:

@@ -149,3 +149,33 @@ def test_progress_stays_quiet_off_a_terminal():
     progress(1, 2, "(2) chain: step")
     progress.close()
     assert pipe.getvalue() == ""
+
+
+def test_check_reuses_proofs_and_no_cache_ignores_them(tmp_path, monkeypatch):
+    post = "output/softmax-ce-log-sum-exp-n3.md"
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
+    runner = CliRunner()
+    cold = runner.invoke(cli, ["check", "--format", "json", post])
+    assert cold.exit_code == 0, cold.output
+    assert sorted((tmp_path / "cache" / "proofs").rglob("*.json"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Verifier, "prove", lambda *a: pytest.fail("proved again"))
+        _forget_proofs_made_in_this_process(patch)
+        warm = runner.invoke(cli, ["check", "--format", "json", post])
+    assert warm.exit_code == 0, warm.output
+    assert warm.output == cold.output
+
+    monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "unused"))
+    with monkeypatch.context() as patch:
+        _forget_proofs_made_in_this_process(patch)
+        fresh = runner.invoke(cli, ["check", "--no-cache", "--format", "json", post])
+    assert fresh.output == cold.output
+    assert not (tmp_path / "unused" / "proofs").exists()
+
+
+def _forget_proofs_made_in_this_process(patch) -> None:
+    # The checker also remembers proofs within one process; only the disk cache may answer.
+    from derive.check import judge
+
+    patch.setattr(judge, "_PROOFS", {})

@@ -37,10 +37,12 @@ from sympy import (
 from sympy.core.function import AppliedUndef
 from sympy.core.symbol import Str
 
+from derive import proofcache
 from derive.algebra import Context, Definition, index_symbols
 from derive.check.extract import Block, read_post
 from derive.check.layout import Piece, pieces
 from derive.check.reader import Cases, Letters, Statement, Unreadable, read_statement
+from derive.proofcache import ProofCache
 from derive.verify import Counterexample, Proof, Verifier
 
 # What bounds the time and memory of checking one post (tested in tests/test_check_scale.py):
@@ -192,8 +194,11 @@ def learn_letters(blocks: tuple[Block, ...]) -> Letters:
     )
 
 
-def check_text(text: str, suffix: str = ".md") -> Report:
-    """Read a post and judge every equation in it, in at most about POST_SECONDS."""
+def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = None) -> Report:
+    """Read a post and judge every equation in it, in at most about POST_SECONDS.
+
+    ``cache`` answers a statement proven by an earlier run (see :mod:`derive.proofcache`).
+    """
     deadline = time.monotonic() + POST_SECONDS
     try:
         # Linear in the post; only hostile text (thousands of \[ that never close) is slow.
@@ -204,7 +209,7 @@ def check_text(text: str, suffix: str = ".md") -> Report:
     except _Expired:
         reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
-    judge = _Judge(letters, assumption, deadline)
+    judge = _Judge(letters, assumption, deadline, cache)
     for block, found in blocks:
         judge.block(block, found)
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
@@ -257,8 +262,15 @@ def _glued(blocks: tuple[Block, ...]):
 
 
 class _Judge:
-    def __init__(self, letters: Letters, assumption: str | None, deadline: float = math.inf) -> None:
+    def __init__(
+        self,
+        letters: Letters,
+        assumption: str | None,
+        deadline: float = math.inf,
+        cache: ProofCache | None = None,
+    ) -> None:
         self.letters = letters
+        self.cache = cache
         self.assumption = assumption
         # By head, in the order the post gives them (a definition made anew moves to the end).
         self.definitions: dict[Basic, Definition] = {}
@@ -692,7 +704,7 @@ class _Judge:
         sizes = (concrete,) if concrete is not None else (2, 3, 4)
         verifier = Verifier(context, exact_sizes=sizes, by_instances=True)
         with _time_limit(seconds):
-            return verifier.prove(a, b, conditions)
+            return proofcache.prove(verifier, a, b, conditions, self.cache)
 
     # -- the result ------------------------------------------------------------------------
 

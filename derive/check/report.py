@@ -7,6 +7,7 @@ from pathlib import Path
 
 from derive.check.judge import PROVEN, UNCHECKED, WRONG, Report, check_text
 from derive.errors import DeriveError
+from derive.proofcache import ProofCache
 
 MAX_BYTES = 2_000_000
 
@@ -40,8 +41,8 @@ def read_text(path: Path) -> str:
         raise PostUnreadable(f"{path} is not UTF-8 text") from None
 
 
-def check_file(path: Path) -> Report:
-    return check_text(read_text(path), path.suffix.lower())
+def check_file(path: Path, *, cache: ProofCache | None = None) -> Report:
+    return check_text(read_text(path), path.suffix.lower(), cache=cache)
 
 
 def summary(report: Report) -> str:

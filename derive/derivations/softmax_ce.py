@@ -82,7 +82,7 @@ def build(n: int) -> Document:
     example = Verifier(context(Integer(n)))
     chains = _setup(general) + _loss_derivative(general) + _softmax_derivative(general)
     chains += _chain_rule(general) + _worked_example(example, n)
-    sum_y = Eq(Sum(y[k], (k, 1, N)), 1)
+    sum_y = LABELS_SUM_TO_ONE
     example_labels = Eq(kept_sum(*(y[a] for a in range(1, n + 1))), 1)
     return Document(
         derivation="softmax-ce",
@@ -126,13 +126,17 @@ def softmax_chain(verifier: Verifier) -> Chain:
     )
 
 
+#: The labels sum to one. Unevaluated: SymPy would try, and fail, to decide it.
+LABELS_SUM_TO_ONE = Eq(Sum(y[k], (k, 1, N)), 1, evaluate=False)
+
+
 def _setup(verifier: Verifier) -> tuple[Chain, ...]:
     loss = loss_chain(verifier)
     softmax = softmax_chain(verifier)
     claim = Chain("claim", Derivative(L, z[i]), verifier).equals(
         kept_sum(p[i], -y[i]),
         "the result, proven step by step below",
-        conditions=(Eq(Sum(y[k], (k, 1, N)), 1),),
+        conditions=(LABELS_SUM_TO_ONE,),
     )
     return loss, softmax, claim
 
