@@ -185,6 +185,10 @@ class Context:
     #: ``b`` runs over ``1..M`` (the inputs of a layer), not ``1..N``.
     ranges: tuple[tuple[Symbol, Expr], ...] = ()
 
+    def __post_init__(self) -> None:
+        if isinstance(self.size, int):  # Context(…, 3) means the SymPy Integer 3
+            object.__setattr__(self, "size", Integer(self.size))
+
     @property
     def sizes(self) -> tuple[Expr, ...]:
         """The size symbols: the number of classes, and the upper bounds of other ranges."""
@@ -348,11 +352,27 @@ def _delta_partner(factor: Basic, var: Symbol) -> Expr | None:
     return None
 
 
+def _written_out(
+    summand: Expr, var: Symbol, lower: Expr, upper: Expr, size: Expr | None, ranges: dict
+) -> Expr:
+    terms = (summand.xreplace({var: Integer(v)}) for v in range(lower, upper + 1))
+    return _normalize(Add(*terms), size, ranges)
+
+
+def _pairs_with_symbol(summand: Expr, var: Symbol) -> bool:
+    """Whether a δ pairs ``var`` with a symbolic index: Σ_{k=1}^{3} δ_{ka} f(k) is f(a), for any a
+    in 1..3, and writing it out would leave δ_{1a}, δ_{2a}, δ_{3a} that nothing collapses."""
+    return any(
+        var in delta.args and any(arg.is_Symbol and arg != var for arg in delta.args)
+        for delta in summand.atoms(KroneckerDelta)
+    )
+
+
 def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr, size: Expr | None, ranges: dict) -> Expr:
     """Normal form of ``Σ_{var=lower}^{upper} summand`` with ``summand`` already normal."""
-    if lower.is_Integer and upper.is_Integer:
-        terms = (summand.xreplace({var: Integer(v)}) for v in range(lower, upper + 1))
-        return _normalize(Add(*terms), size, ranges)
+    concrete = lower.is_Integer and upper.is_Integer
+    if concrete and not _pairs_with_symbol(summand, var):
+        return _written_out(summand, var, lower, upper, size, ranges)
     classes = (Integer(1), size)
     total = []
     for term in Add.make_args(_expand(summand)):
@@ -372,6 +392,8 @@ def _sum_of(summand: Expr, var: Symbol, lower: Expr, upper: Expr, size: Expr | N
             total.append(Mul(*outside) * _normalize(Mul(*inside).xreplace({var: partner}), size, ranges))
         elif not inside:
             total.append(Mul(*outside) * (upper - lower + 1))
+        elif concrete:
+            total.append(Mul(*outside) * _written_out(Mul(*inside), var, lower, upper, size, ranges))
         else:
             body = Mul(*inside)
             canonical = _bound_name(_sum_height(body))

@@ -22,6 +22,7 @@ not proven, with the reason; nothing is ever passed silently.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -52,6 +53,7 @@ from sympy import (
 )
 from sympy.core.function import AppliedUndef
 from sympy.core.sympify import _sympify
+from sympy.core.traversal import preorder_traversal
 
 from derive.algebra import Context, assignments, fresh_bound, index_symbols
 from derive.errors import IdentityNotProven
@@ -391,15 +393,47 @@ class Verifier:
         entries = list(_positions(lhs))
         sampled = set(entries[:: max(1, len(entries) // self.numeric_points)])
         methods, confirmed = set(), 0
+        patterns: dict[tuple, Proof | None] = {}
         for row, col in entries:
-            proof = self._prove_scalar(lhs[row, col], rhs[row, col], conds, confirm=(row, col) in sampled)
+            left, right = lhs[row, col], rhs[row, col]
+            proof = self._by_pattern(left, right, conds, patterns)
+            if proof is None:
+                proof = self._prove_scalar(left, right, conds, confirm=(row, col) in sampled)
+                confirmed += "numeric" in proof.method
             if not proof.verified:
                 where = f"entry ({row + 1}, {col + 1})"
                 return Proof(False, "none", f"{where}: {proof.reason}", proof.counterexample)
             methods.add(proof.method.split(";")[0])
-            confirmed += "numeric" in proof.method
         summary = f"entrywise, {len(entries)} entries: {'; '.join(sorted(methods))}"
-        return Proof(True, f"{summary}; numeric check of {confirmed} entries" if confirmed else summary)
+        checks = [f"{confirmed} entries"] if confirmed else []
+        if proven := sum(p is not None for p in patterns.values()):
+            checks.append(f"{proven} index pattern{'s' if proven > 1 else ''} at random instances")
+        return Proof(True, f"{summary}; numeric check of {' and '.join(checks)}" if checks else summary)
+
+    def _by_pattern(self, left: Expr, right: Expr, conds: Conditions, patterns: dict) -> Proof | None:
+        """An entry of a concrete matrix proven as an instance of its index pattern, or None.
+
+        ∂p_3/∂z_5 = −p_3 p_5 is ∂p_a/∂z_b = −p_a p_b at a = 3, b = 5: proven once for every
+        a ≠ b in 1..N, the pattern settles each of the N² − N entries of that shape exactly,
+        and an N×N Jacobian costs two proofs. Where a pattern is not an identity for every
+        index (an entry that holds only at its own indices), the entry is proven alone.
+        """
+        if self.size is None or not _sympify(self.size).is_Integer or self.context.ranges:
+            return None
+        pattern = _index_pattern(left, right, int(self.size))
+        if pattern is None:
+            return None
+        if pattern not in patterns:
+            patterns[pattern] = self._prove_pattern(*pattern, conds)
+        return patterns[pattern]
+
+    def _prove_pattern(self, left: Expr, right: Expr, indices: tuple[Symbol, ...], conds: Conditions):
+        distinct = replace(conds, distinct=(*conds.distinct, *itertools.combinations(indices, 2)))
+        # Cases and numeric points come from this N alone: the pattern is about its indices.
+        verifier = replace(self, exact_sizes=(int(self.size),))
+        if not verifier._difference_vanishes(self.context, left, right, distinct, symbolic=True):
+            return None
+        return verifier._confirm(left, right, distinct, PATTERN_METHOD)
 
     def _prove_matrix_form(self, lhs: Expr, rhs: Expr, conds: Conditions) -> Proof:
         """A matrix expression: entry by entry when its size is known, else at generic (a, b)."""
@@ -593,6 +627,40 @@ def _prepared(context: Context, expr: Expr, conds: Conditions, symbolic: bool) -
         known = context.normal_form(quantity)
         expr = _impose_for_each(expr, context, index, (lower, upper), known, value)
     return context.fold(expr)
+
+
+#: How an entry proven through its index pattern is described.
+PATTERN_METHOD = "exact, as an instance of its index pattern, proven for every index"
+#: Stand-ins for the distinct index values of a concrete entry (z_3, δ_{3k}).
+_PATTERN_INDICES = tuple(Dummy(f"i{n}", integer=True, positive=True) for n in range(2))
+
+
+def _index_pattern(left: Expr, right: Expr, size: int) -> tuple[Expr, Expr, tuple[Symbol, ...]] | None:
+    """``left`` and ``right`` with each integer index (of z_3, of δ_{3k}) made a stand-in, one per
+    value, and the stand-ins used; None if there are none, too many, or one is not a class."""
+    atoms = [
+        node
+        for side in (left, right)
+        for node in preorder_traversal(side)
+        if isinstance(node, (Indexed, KroneckerDelta))
+    ]
+    # Stand-ins in order of appearance, so ∂p_3/∂z_5 and ∂p_5/∂z_3 share one pattern.
+    values = list(dict.fromkeys(i for atom in atoms for i in _index_arguments(atom) if i.is_Integer))
+    if not values or len(values) > len(_PATTERN_INDICES) or not all(1 <= v <= size for v in values):
+        return None
+    stand_in = dict(zip(values, _PATTERN_INDICES, strict=False))
+
+    def general(atom: Expr) -> Expr:
+        if isinstance(atom, Indexed):
+            return atom.base[tuple(stand_in.get(i, i) for i in atom.indices)]
+        return KroneckerDelta(*(stand_in.get(i, i) for i in atom.args))
+
+    instead = {atom: general(atom) for atom in atoms}
+    return left.xreplace(instead), right.xreplace(instead), tuple(stand_in.values())
+
+
+def _index_arguments(atom: Expr) -> tuple:
+    return atom.indices if isinstance(atom, Indexed) else atom.args
 
 
 def _impose(expr: Expr, constrained: Expr, value: Expr) -> Expr:

@@ -80,3 +80,43 @@ def test_numbers_are_accepted_and_strings_are_not_parsed():
     assert_identity(Derivative(Sum(exp(z[k]), (k, 1, N)), z[i]) - exp(z[i]), 0, size=N)
     with pytest.raises(SympifyError):
         assert_identity("x", 0)
+
+
+def _jacobian(n: int) -> tuple[Matrix, Matrix]:
+    return (
+        Matrix(n, n, lambda a, b: Derivative(p[a + 1], z[b + 1])),
+        Matrix(n, n, lambda a, b: p[a + 1] * ((1 if a == b else 0) - p[b + 1])),
+    )
+
+
+def test_a_concrete_jacobian_takes_one_proof_per_index_pattern():
+    proof = assert_identity(*_jacobian(6), definitions=definitions(6), size=6)
+    assert proof.method.startswith("entrywise, 36 entries: exact, as an instance of its index pattern")
+    assert "2 index patterns at random instances" in proof.method
+
+
+@pytest.mark.parametrize(
+    ("entry", "wrong"),
+    [
+        ((2, 4), p[3] * p[5]),  # sign flipped
+        ((2, 4), -p[3] * p[4]),  # index swapped: a third index, proven alone
+        ((2, 4), -p[5] * p[5]),  # index swapped: a pattern that is not an identity
+        ((3, 3), p[4]),  # term dropped
+    ],
+    ids=["sign", "third index", "wrong pattern", "dropped term"],
+)
+def test_one_wrong_entry_of_a_concrete_jacobian_is_refuted(entry, wrong):
+    lhs, rhs = _jacobian(6)
+    rhs[entry] = wrong
+    row, col = entry
+    with pytest.raises(IdentityNotProven, match=rf"entry \({row + 1}, {col + 1}\).*differ"):
+        assert_identity(lhs, rhs, definitions=definitions(6), size=6)
+
+
+def test_an_entry_true_only_at_its_own_indices_is_proven_alone():
+    # y_k = δ_{k2}: y_2 = 1 holds, y_a = 1 does not; the pattern fails and the entry is proven alone.
+    from derive.algebra import Definition
+
+    one_hot = (Definition(y[k], KroneckerDelta(k, 2)),)
+    proof = assert_identity(Matrix([y[1], y[2], y[3]]), Matrix([0, 1, 0]), definitions=one_hot, size=3)
+    assert "index pattern" not in proof.method

@@ -155,7 +155,9 @@ def test_check_reuses_proofs_and_no_cache_ignores_them(tmp_path, monkeypatch):
     post = "output/softmax-ce-log-sum-exp-n3.md"
     monkeypatch.setenv("DERIVE_CACHE_DIR", str(tmp_path / "cache"))
     runner = CliRunner()
-    cold = runner.invoke(cli, ["check", "--format", "json", post])
+    with monkeypatch.context() as patch:
+        _forget_proofs_made_in_this_process(patch)
+        cold = runner.invoke(cli, ["check", "--format", "json", post])
     assert cold.exit_code == 0, cold.output
     assert sorted((tmp_path / "cache" / "proofs").rglob("*.json"))
 

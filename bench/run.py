@@ -1,0 +1,270 @@
+"""derive's benchmark: whole-process times and peak memory, as ratios taken in one run.
+
+    python bench/run.py              # every table of the README's performance section
+    python bench/run.py --runs 3     # fewer runs per command (the median is reported)
+
+Every command runs as its own process, the way a user or a CI job runs it (``python cli.py``
+is what the ``derive`` script runs), and is compared with the floor, a process that only
+imports what derive is built on: ``python -c "import sympy, jinja2, click"``. Times are
+medians of ``--runs`` runs; memory is the largest peak resident set (max RSS) among them.
+Ratios, not seconds, are the result: the machines are noisy, and a ratio taken within one
+run is what another machine can reproduce.
+
+Proofs are measured three ways: ``--no-cache`` proves every step and keeps nothing; an
+empty cache ("cold") proves every step and stores the proofs; a filled cache ("warm") answers
+each unchanged statement from an earlier run (see ``derive/proofcache.py``).
+
+The exact verification of the softmax Jacobian and gradient is measured inside one process
+per case (``--verify``), after the same verification at N = 2 has warmed SymPy up, against a
+naive SymPy baseline, warmed up the same way: differentiate the written-out softmax and
+``simplify`` the difference to the expected entry. At N = 50 the baseline would
+take hours, so it is timed on a spread of entries and scaled to all of them (marked "est.").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+DATE = "2026-11-21"
+#: Entries of the naive baseline timed at N = 50, spread over the rows and columns.
+NAIVE_SAMPLE = 12
+
+
+@dataclass(frozen=True)
+class Measured:
+    seconds: float
+    rss_mb: float
+
+
+def _one_run(argv: list[str], env: dict[str, str], allowed: tuple[int, ...]) -> tuple[float, float]:
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # wait4 gives this process's own peak memory, which Popen.wait does not.
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    process.returncode = code
+    if code not in allowed:
+        raise SystemExit(f"bench: {' '.join(argv)} exited {code}:\n{error}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def measure(
+    argv: list[str], runs: int, env: Callable[[], dict[str, str]], allowed: tuple[int, ...] = (0,)
+) -> Measured:
+    results = [_one_run(argv, env(), allowed) for _ in range(runs)]
+    return Measured(statistics.median(t for t, _ in results), max(m for _, m in results))
+
+
+def _environment(cache: Path | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("SOURCE_DATE_EPOCH", None)
+    if cache is not None:
+        env["DERIVE_CACHE_DIR"] = str(cache)
+    return env
+
+
+class Caches:
+    """An empty cache for every cold run; one filled cache per command for the warm runs."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.count = 0
+
+    def empty(self) -> dict[str, str]:
+        self.count += 1
+        return _environment(self.root / f"cold-{self.count}")
+
+    def warm(self, name: str) -> Callable[[], dict[str, str]]:
+        return lambda: _environment(self.root / f"warm-{name}")
+
+
+def derive_command(arguments: list[str], out: Path) -> list[str]:
+    return [PYTHON, str(ROOT / "cli.py"), *arguments, "-o", str(out), "--force", "--date", DATE]
+
+
+# -- the exact verification, one case per process ---------------------------------------
+
+
+def _our_verification(kind: str, n: int) -> tuple[float, int]:
+    from sympy import Derivative, Eq, Integer, Matrix
+
+    from derive.derivations import softmax_ce
+    from derive.derivations.softmax_ce import L, p, y, z
+    from derive.steps import kept_sum
+    from derive.verify import Verifier
+
+    verifier = Verifier(softmax_ce.context(Integer(n)))
+    started = time.perf_counter()
+    if kind == "jacobian":
+        lhs = Matrix(n, n, lambda a, b: Derivative(p[a + 1], z[b + 1]))
+        rhs = Matrix(n, n, lambda a, b: p[a + 1] * ((1 if a == b else 0) - p[b + 1]))
+        proof = verifier.prove(lhs, rhs)
+    else:
+        lhs = Matrix([Derivative(L, z[a]) for a in range(1, n + 1)])
+        rhs = Matrix([p[a] - y[a] for a in range(1, n + 1)])
+        labels = Eq(kept_sum(*(y[a] for a in range(1, n + 1))), 1)
+        proof = verifier.prove(lhs, rhs, (labels,))
+    if not proof.verified:
+        raise SystemExit(f"bench: derive did not prove the {kind} at N = {n}: {proof.explain()}")
+    return time.perf_counter() - started, n * n if kind == "jacobian" else n
+
+
+def _naive_verification(kind: str, n: int, sample: int | None) -> tuple[float, int]:
+    from sympy import Add, diff, exp, log, simplify, symbols
+
+    z = symbols(f"z1:{n + 1}", real=True)
+    y = symbols(f"y1:{n + 1}", real=True)
+    total = Add(*(exp(v) for v in z))
+    p = [exp(v) / total for v in z]
+    if kind == "jacobian":
+        entries = [(a, b) for a in range(n) for b in range(n)]
+    else:
+        entries = [(a, None) for a in range(n)]
+    if sample is not None and sample < len(entries):
+        entries = entries[:: len(entries) // sample][:sample]
+    loss = -Add(*(y[k] * log(p[k]) for k in range(n)))
+    last_label = {y[-1]: 1 - Add(*y[:-1])}  # the labels sum to 1
+    started = time.perf_counter()
+    for a, b in entries:
+        if kind == "jacobian":
+            difference = diff(p[a], z[b]) - p[a] * ((1 if a == b else 0) - p[b])
+        else:
+            difference = (diff(loss, z[a]) - (p[a] - y[a])).subs(last_label)
+        if simplify(difference) != 0:
+            raise SystemExit(f"bench: the naive baseline did not reach 0 at entry {a, b}")
+    return time.perf_counter() - started, len(entries)
+
+
+def verify_main(kind: str, n: int, who: str, sample: int | None) -> None:
+    sys.path.insert(0, str(ROOT))
+    if who == "derive":
+        _our_verification(kind, 2)  # SymPy's first diff, cancel and evalf import and set up
+        seconds, entries = _our_verification(kind, n)
+    else:
+        _naive_verification(kind, 2, None)  # and its first simplify
+        seconds, entries = _naive_verification(kind, n, sample)
+    print(f"{seconds:.6f} {entries}")
+
+
+def verification(kind: str, n: int, who: str, sample: int | None = None) -> tuple[float, int]:
+    argv = [PYTHON, __file__, "--verify", kind, str(n), who]
+    if sample is not None:
+        argv += ["--sample", str(sample)]
+    output = subprocess.run(argv, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    seconds, entries = output.split()
+    return float(seconds), int(entries)
+
+
+# -- the tables ------------------------------------------------------------------------------
+
+
+def _ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}×"
+
+
+def _row(label: str, measured: Measured, base: Measured, target: str) -> str:
+    return (
+        f"| {label} | {measured.seconds:.2f} s | {_ratio(measured.seconds, base.seconds)} | "
+        f"{measured.rss_mb:.0f} MB | {_ratio(measured.rss_mb, base.rss_mb)} | {target} |"
+    )
+
+
+def process_tables(runs: int, work: Path) -> None:
+    """(1) softmax-ce --n 3, (2) --n 10 and 50, (4) derive check, (5) peak memory: whole processes."""
+    from bench.posts import long_post
+
+    caches = Caches(work / "caches")
+    out = work / "post.md"
+    floor = measure([PYTHON, "-c", "import sympy, jinja2, click"], runs, lambda: _environment(None))
+    rows = ["| command | time | × floor | max RSS | × floor | target |", "|---|---|---|---|---|---|"]
+    rows.append(_row('floor: `python -c "import sympy, jinja2, click"`', floor, floor, ""))
+
+    derived: dict[tuple[int, str], Measured] = {}
+    for n in (3, 10, 50):
+        command = derive_command(["softmax-ce", "--n", str(n)], out)
+        measure(command, 1, caches.warm(f"n{n}"))  # fills the warm cache
+        derived[n, "no cache"] = measure([*command, "--no-cache"], runs, lambda: _environment(None))
+        derived[n, "cold"] = measure(command, runs, caches.empty)
+        derived[n, "warm"] = measure(command, runs, caches.warm(f"n{n}"))
+    targets = {"no cache": "≤ 1.5×", "cold": "≤ 2×", "warm": "≤ 1.5×"}
+    for mode in ("no cache", "cold", "warm"):
+        rows.append(_row(f"`derive softmax-ce --n 3`, {mode}", derived[3, mode], floor, targets[mode]))
+    for n in (10, 50):
+        for mode in ("no cache", "warm"):
+            rows.append(_row(f"`derive softmax-ce --n {n}`, {mode}", derived[n, mode], floor, "≤ 2× (RSS)"))
+
+    posts = {}
+    for equations in (40, 2000):
+        posts[equations] = work / f"post-{equations}.md"
+        posts[equations].write_text(long_post(equations), encoding="utf-8")
+    check = [PYTHON, str(ROOT / "cli.py"), "check", str(posts[40])]
+    wrong_steps = (0, 1)  # the posts carry a few wrong steps on purpose: exit 1
+    measure(check, 1, caches.warm("check"), wrong_steps)
+    for mode, measured in (
+        ("no cache", measure([*check, "--no-cache"], runs, lambda: _environment(None), wrong_steps)),
+        ("warm", measure(check, runs, caches.warm("check"), wrong_steps)),
+    ):
+        rows.append(_row(f"`derive check` on a 40-equation post, {mode}", measured, floor, "≤ 2×"))
+    long_check = [PYTHON, str(ROOT / "cli.py"), "check", "--no-cache", str(posts[2000])]
+    long_run = measure(long_check, 1, lambda: _environment(None), wrong_steps)
+    rows.append(_row("`derive check` on a 2,000-equation post, no cache", long_run, floor, "bounded"))
+    print("\n".join(rows))
+
+    print("\n| `derive softmax-ce` | n = 3 | n = 10 | × n = 3 | n = 50 | × n = 3 | target (n = 50) |")
+    print("|---|---|---|---|---|---|---|")
+    for mode in ("no cache", "cold", "warm"):
+        base, ten, fifty = (derived[n, mode].seconds for n in (3, 10, 50))
+        print(
+            f"| {mode} | {base:.2f} s | {ten:.2f} s | {_ratio(ten, base)} | "
+            f"{fifty:.2f} s | {_ratio(fifty, base)} | ≤ 3× |"
+        )
+
+
+def verification_table() -> None:
+    """(3) The exact verification of the Jacobian and the gradient against the naive baseline."""
+    print("\n| exact verification | N | derive | naive diff + simplify | derive faster by | target |")
+    print("|---|---|---|---|---|---|")
+    for kind, what in (("jacobian", "N×N Jacobian"), ("gradient", "N-entry gradient")):
+        for n in (10, 50):
+            ours, _ = verification(kind, n, "derive")
+            naive, timed = verification(kind, n, "naive", None if n == 10 else NAIVE_SAMPLE)
+            entries = n * n if kind == "jacobian" else n
+            estimated = naive * entries / timed
+            naive_text = f"{estimated:.1f} s" + (f" (est. from {timed} entries)" if timed < entries else "")
+            target = "≥ 20×" if n == 10 else ""
+            print(f"| {what} | {n} | {ours:.2f} s | {naive_text} | {estimated / ours:.0f}× | {target} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per command; the median is reported")
+    parser.add_argument("--verify", nargs=3, metavar=("KIND", "N", "WHO"), help=argparse.SUPPRESS)
+    parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+    if options.verify:
+        kind, n, who = options.verify
+        verify_main(kind, int(n), who, options.sample)
+        return 0
+    sys.path.insert(0, str(ROOT))
+    print(f"derive benchmark: {options.runs} runs per command, median time, largest max RSS\n")
+    with tempfile.TemporaryDirectory(prefix="derive-bench-") as scratch:
+        process_tables(options.runs, Path(scratch))
+    verification_table()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
