@@ -13,7 +13,7 @@ from sympy import Derivative, E, Indexed, IndexedBase, Rational, Symbol, exp, lo
 
 from cli import cli
 from derive.check import check_text
-from derive.check.judge import PROVEN, UNCHECKED, WRONG
+from derive.check.judge import DEFINITION, PROVEN, UNCHECKED, WRONG
 from derive.check.reader import Letters, Unreadable, normalize_unicode, read_statement, tokenize
 from derive.notation import PRESETS
 
@@ -117,6 +117,70 @@ def test_a_step_that_needs_unstated_one_hot_labels_is_not_passed():
     assert "sum to 1" in silent.findings[-1].detail
     stated = check_text(body + "The labels $y$ are one-hot.\n" + claim)
     assert stated.findings[-1].verdict == "proven"
+
+
+# -- a function defined by a formula ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$$u = x + y$$\n\n$$f(x) = x^{2} + 1$$\n",
+        "Let $f(x) = x^2$.\n\n$$f(x) = x^{2}$$\n",
+    ],
+    ids=["after-a-definition", "after-prose"],
+)
+def test_a_function_defined_by_a_formula_is_a_definition_not_an_equation(text):
+    report = check_text(text)
+    last = report.findings[-1]
+    assert (last.verdict, last.detail) == (DEFINITION, "defines f")
+
+
+FUNCTION_POST = "$$u = x + y$$\n\n$$f(x) = x^{2} + 1$$\n\n"
+AGREES = "agrees with the definition on line 3"
+
+
+@pytest.mark.parametrize(
+    ("equation", "verdict", "detail"),
+    [
+        (r"f(x) = x^{2} + 1", PROVEN, AGREES),
+        (r"f(t) = t^{2} + 1", PROVEN, AGREES),  # restated at another variable
+        (r"f(x) = x^{2}", WRONG, "differ"),
+        (r"f(2) = 5", PROVEN, "proven"),  # a value, with the definition unfolded
+        (r"f(2) = 4", WRONG, "differ"),
+        (r"f(\frac{1}{2}) = \frac{5}{4}", PROVEN, "proven"),
+        (r"f(x) + 1 = x^{2} + 2", PROVEN, "proven"),
+        (r"f(x) + 1 = x^{2} + 1", WRONG, "differ"),
+        (r"\frac{d}{dx} f(x) = 2x", PROVEN, "proven"),
+    ],
+)
+def test_a_defined_function_is_unfolded_in_later_steps(equation, verdict, detail):
+    report = check_text(f"{FUNCTION_POST}$${equation}$$\n")
+    assert [f.verdict for f in report.findings] == [DEFINITION, DEFINITION, verdict], [
+        (f.line, f.verdict, f.detail) for f in report.findings
+    ]
+    last = report.findings[-1]
+    assert detail in last.detail
+    assert (last.counterexample is not None) == (verdict == WRONG)
+
+
+def test_a_chain_from_a_defined_function_goes_on_in_its_variable():
+    text = FUNCTION_POST + "$$f(x) + 1 = x^{2} + 2$$\n\n$$= (x + 1)^{2} - 2x + 1$$\n"
+    report = check_text(text)
+    assert [(f.line, f.verdict) for f in report.findings] == [
+        (1, DEFINITION),
+        (3, DEFINITION),
+        (5, PROVEN),
+        (7, PROVEN),
+    ]
+
+
+def test_a_function_at_a_number_needs_a_definition():
+    # g(x) alone is any function (the quotient rule's g), but g(2) is a value the post never gave.
+    report = check_text("$$u = x + y$$\n\n$$g(2) = 4$$\n\n$$g(x) + g(x) = 2 g(x)$$\n")
+    at_two, any_g = report.findings[1:]
+    assert (at_two.verdict, at_two.detail) == (UNCHECKED, "g not defined before this line")
+    assert any_g.verdict == PROVEN
 
 
 # -- the reader does not fall into the usual traps -------------------------------------------

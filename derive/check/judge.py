@@ -495,22 +495,40 @@ class _Judge:
         if isinstance(name, Indexed):
             if not all(isinstance(i, Symbol) and i.is_integer for i in name.indices):
                 return False
+        elif isinstance(name, AppliedUndef):
+            # f(x) = x² + 1 defines f at every argument; f(2) = 5 is a value of f, to be checked.
+            arguments = name.args
+            if len(set(arguments)) != len(arguments) or any(
+                not isinstance(a, Symbol) or a.is_integer for a in arguments
+            ):
+                return False
         elif not isinstance(name, Symbol) or name.is_integer:
             return False
-        head = name.base if isinstance(name, Indexed) else name
         # A name defined in terms of itself is an equation to check, not a definition.
-        return not (isinstance(value, Basic) and value.has(head))
+        return not (isinstance(value, Basic) and value.has(Definition(name, value).head))
 
     def define(self, piece: Piece, name, value) -> None:
-        head = name.base if isinstance(name, Indexed) else name
+        definition = Definition(name, value)
+        head = definition.head
         known = self.definitions.get(head)
-        if known is not None and _letters_change_kind(known.expression, value):
+        if known is not None and (
+            _letters_change_kind(known.expression, value)
+            # f(x) and then f(x, y): a new function of that name, not a restatement of the old.
+            or (isinstance(name, AppliedUndef) and len(name.args) != len(known.name.args))
+        ):
             # L = −(y log p + …) for one output, then L = −Σ_i (y_i log p_i + …) for N: the
             # post moved on to a family y_i, and the new L is a definition, not a restatement.
             self._forget(head)
             known = None
         if known is not None:
-            restated = known.instance(name) if isinstance(name, Indexed) else known.expression
+            if isinstance(name, AppliedUndef):
+                # f(t) = … after f(x) = …: f at t, unfolded when proving, so that t is known here as
+                # the variable of f (the definition made only x known).
+                restated = name
+            elif isinstance(name, Indexed):
+                restated = known.instance(name)
+            else:
+                restated = known.expression
             concrete = _concrete_size([value], self.letters.size) if isinstance(value, Basic) else None
             if concrete is not None:  # a worked example writes the definition out for its own N
                 restated = restated.xreplace({self.letters.size: Integer(concrete)})
@@ -519,7 +537,7 @@ class _Judge:
             detail = f"{link.detail}; {where}" if link.verdict == PROVEN else link.detail
             self.note(piece.line, piece.label, piece.source, link.verdict, detail, link.counterexample)
             return
-        self._learn(Definition(name, value), piece.line)
+        self._learn(definition, piece.line)
         self.note(piece.line, piece.label, piece.source, DEFINITION, f"defines {_name(head)}")
 
     def _learn(self, definition: Definition, line: int) -> None:
@@ -559,6 +577,11 @@ class _Judge:
 
         names = set()
         for expr in exprs:
+            for call in expr.atoms(AppliedUndef):
+                # g(x) with no definition is any function (the quotient rule), but g(2) is one value
+                # of a function the post must have defined.
+                if call.func not in self.definitions and not all(isinstance(a, Symbol) for a in call.args):
+                    names.add(_name(call.func))
             for atom in expr.atoms(Indexed):
                 if not known(_name(atom.base)):
                     names.add(_name(atom.base))
@@ -792,9 +815,12 @@ def _names_in(expr) -> frozenset[str]:
 
 
 def _names_of(definition: Definition) -> set[str]:
-    """The names a definition makes known: its own, and those of the variables it is written in."""
+    """The names a definition makes known: its own, and those of the variables it is written in
+    (x of f(x) = 1 too: the post goes on in x, as after u = x + y)."""
     expression = definition.expression
     atoms = expression.atoms(Indexed, Symbol) if isinstance(expression, Basic) else set()
+    if isinstance(definition.name, AppliedUndef):
+        atoms |= set(definition.name.args)
     return {_name(definition.head)} | {_name(a.base if isinstance(a, Indexed) else a) for a in atoms}
 
 

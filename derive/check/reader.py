@@ -473,6 +473,8 @@ class Reader:
         if len(name) == 1 and name in _GENERIC_FUNCTIONS and self.at("char", "'"):
             self.take()
             call = self.generic_function(name)
+            if not isinstance(call.args[0], Symbol):
+                raise Unreadable(f"{name}'(…) is read only at a plain variable such as x")
             return Derivative(call, call.args[0])
         return self.subscripted(name)
 
@@ -480,8 +482,11 @@ class Reader:
         self.expect("char", "(")
         argument = self.expression()
         self.expect("char", ")")
+        # At a number, f(2) is a value of a function the post defines (f(x) = x² + 1).
+        if isinstance(argument, Expr) and argument.is_number:
+            return Function(name)(argument)
         if not isinstance(argument, Symbol) or argument.is_integer:
-            raise Unreadable(f"{name}(…) is read as a function only of a plain variable such as x")
+            raise Unreadable(f"{name}(…) is read as a function of a plain variable such as x, or at a number")
         return Function(name)(argument)
 
     def symbol(self, name: str) -> Symbol:
