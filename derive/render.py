@@ -255,8 +255,12 @@ def _shown(equation: ProvenEquation, printed: Callable[[Basic], str]) -> ShownEq
 
 def _other_names(document: Document, equations: Iterable[ProvenEquation]) -> set[str]:
     """Every name the post prints besides the renamed roles: a notation must not reuse one."""
-    exprs = [e for eq in equations for e in (eq.lhs, eq.rhs)] + list(document.math.values())
+    # Each chain's left side is every one of its equations' left side: look at it once.
+    exprs = {id(e): e for eq in equations for e in (eq.lhs, eq.rhs)} | {
+        id(e): e for e in document.math.values()
+    }
+    atoms = set().union(*(expr.atoms(Symbol, AppliedUndef) for expr in exprs.values()))
     roles = set(document.roles.values())
-    symbols = {str(s) for expr in exprs for s in expr.atoms(Symbol) if s not in roles}
-    functions = {str(f.func) for expr in exprs for f in expr.atoms(AppliedUndef)}
+    symbols = {str(a) for a in atoms if isinstance(a, Symbol) and a not in roles}
+    functions = {str(a.func) for a in atoms if isinstance(a, AppliedUndef)}
     return {"e"} | symbols | functions

@@ -7,6 +7,8 @@ step; then a worked example for a concrete number of classes, and a numeric chec
 
 from __future__ import annotations
 
+from functools import cache
+
 from sympy import (
     Derivative,
     Eq,
@@ -243,6 +245,7 @@ def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:
     return (chain,)
 
 
+@cache  # each entry is written in the Jacobian and again in the chain rule through it
 def _jacobian_entry(a: int, b: int) -> Expr:
     """∂p_a/∂z_b by the two cases: p_a(1 − p_a) on the diagonal, −p_a p_b off it."""
     return kept_product(p[a], kept_sum(1, -p[a])) if a == b else kept_product(-1, p[a], p[b])
