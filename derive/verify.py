@@ -286,26 +286,28 @@ def _expand_logs(expr: Expr) -> Expr:
     )
 
 
-def _is_zero_rational(expr: Expr) -> bool:
-    """Zero as a rational function of its atoms.
-
-    First over one denominator, with the numerator expanded: a sum of N fractions over
-    the same few denominators is settled in time linear in N. ``cancel`` (polynomial gcds,
-    much slower on long sums) has the last word where that does not reach zero.
-    """
+def _over_one_denominator_zero(expr: Expr) -> bool:
+    """Zero because the numerator over one denominator expands to zero: a sum of N fractions
+    over the same few denominators is settled in time linear in N."""
     numerator, _ = expr.as_numer_denom()
-    return expand(numerator) == 0 or cancel(expr) == 0
+    return expand(numerator) == 0
 
 
-def _vanishes(expr: Expr) -> bool:
+def _vanishes(expr: Expr, zero_test=_over_one_denominator_zero) -> bool:
+    """Zero as a rational function of its atoms (sums and exponentials)."""
     try:
-        if _is_zero_rational(_atomize(expr)):
+        if zero_test(_atomize(expr)):
             return True
         # Only where that fails: log(e^{z_c}/S) = z_c − log S is not a rational identity in the
         # atoms, so look again with the logarithms of positive quantities taken apart.
-        return expr.has(log) and _is_zero_rational(_atomize(_expand_logs(expr)))
+        return expr.has(log) and zero_test(_atomize(_expand_logs(expr)))
     except Exception:
         return False
+
+
+def _cancels(expr: Expr) -> bool:
+    """Zero by ``cancel``: polynomial gcds, the last word, and much slower on long sums."""
+    return cancel(expr) == 0
 
 
 @dataclass(frozen=True)
@@ -465,11 +467,14 @@ class Verifier:
         self, context: Context, lhs: Expr, rhs: Expr, conds: Conditions, symbolic: bool
     ) -> bool:
         difference = _prepared(context, lhs, conds, symbolic) - _prepared(context, rhs, conds, symbolic)
-        if _vanishes(difference):
-            return True
         # Treating an opaque abbreviation as independent can only miss identities, never
-        # invent them; look again with it written out.
-        if _vanishes(context.expand_opaque(difference)):
+        # invent them; look again with it written out. The quick test goes first on both.
+        forms = (difference, context.expand_opaque(difference))
+        if any(
+            _vanishes(form, zero_test)
+            for zero_test in (_over_one_denominator_zero, _cancels)
+            for form in forms
+        ):
             return True
         # δ_ab f(a) = δ_ab f(b) is no rational identity: prove the cases a = b and a ≠ b apart.
         cases = _delta_cases(difference, conds, context) if symbolic else ()
@@ -552,7 +557,7 @@ class Verifier:
             point = {atom: Rational(rng.randint(-20, 20), 10) for atom in atoms}
             values = [side.xreplace(point).evalf(NUMERIC_DIGITS) for side in sides]
             # A point where a side is undefined (1/x at x = 0) says nothing: draw another.
-            if all(value.is_finite is not False and value.is_comparable is not False for value in values):
+            if all(value.is_finite is not False and _is_number(value) for value in values):
                 return point, values[0], values[1]
         return None
 
@@ -728,7 +733,20 @@ def _with_concrete_functions(sides: list[Expr], rng: random.Random) -> list[Expr
     return sides
 
 
+def _is_number(value: Expr) -> bool:
+    """A value to compare: a number, or a zero that evalf can only bound (-0.e-166 says |x| is
+    below 10^-166; it has too few bits to be "comparable", and a side that is exactly 0, such
+    as a row sum of a Jacobian, always comes out so)."""
+    return value.is_comparable is not False or _negligible(value)
+
+
+def _negligible(value: Expr) -> bool:
+    return bool(value.is_Float and abs(value) < NUMERIC_TOLERANCE)
+
+
 def _close(a: Expr, b: Expr) -> bool:
+    # A bounded zero has too few bits for arithmetic with it to mean anything: it is 0.
+    a, b = (Integer(0) if _negligible(value) else value for value in (a, b))
     try:
         scale = max(Integer(1), abs(a), abs(b))
         return bool(abs(a - b) <= NUMERIC_TOLERANCE * scale)

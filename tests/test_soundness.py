@@ -67,3 +67,25 @@ def test_true_statements_are_not_refused():
 def test_non_relations_are_refused_as_conditions():
     proof = Verifier().prove(x, x, [True])
     assert refused(proof) and "unsupported condition" in proof.reason
+
+
+def test_a_side_that_is_exactly_zero_still_gets_its_numeric_look():
+    # evalf can only bound an exact zero (-0.e-166); such a side was once taken for "cannot be
+    # evaluated", and the second look silently skipped every statement equal to 0.
+    from sympy import Integer
+
+    concrete = Verifier(context(Integer(3)))
+    row_sum = p[1] * (1 - p[1]) - p[1] * p[2] - p[1] * p[3]
+    proof = concrete.prove(row_sum, row_sum.expand())
+    assert proof.verified and "numeric check" in proof.method
+
+
+def test_a_bounded_zero_is_zero_when_compared():
+    from sympy import Float
+
+    from derive.verify import _close
+
+    bounded = (exp(Symbol("a", real=True)) * 0).evalf(30) + Float("-1e-166", 1)
+    assert _close(bounded, Float(0))
+    assert not _close(bounded, Float("0.5"))
+    assert not _close(Float("0.5"), bounded)
