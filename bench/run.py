@@ -233,6 +233,22 @@ def process_tables(runs: int, work: Path) -> None:
         )
 
 
+def limits_table(work: Path) -> None:
+    """Every derivation and route at its largest --n: it finishes, and how long it takes."""
+    from derive.derivations import REGISTRY
+
+    print("\n| at the largest `--n`, no cache | time | max RSS |")
+    print("|---|---|---|")
+    for derivation in REGISTRY.values():
+        for route in derivation.routes:
+            arguments = [derivation.name, "--n", str(derivation.max_n)]
+            if len(derivation.routes) > 1:
+                arguments += ["--route", route.name]
+            command = [*derive_command(arguments, work / "limit.md"), "--no-cache"]
+            measured = measure(command, 1, lambda: _environment(None))
+            print(f"| `derive {' '.join(arguments)}` | {measured.seconds:.1f} s | {measured.rss_mb:.0f} MB |")
+
+
 def verification_table() -> None:
     """(3) The exact verification of the Jacobian and the gradient against the naive baseline."""
     print("\n| exact verification | N | derive | naive diff + simplify | derive faster by | target |")
@@ -262,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"derive benchmark: {options.runs} runs per command, median time, largest max RSS\n")
     with tempfile.TemporaryDirectory(prefix="derive-bench-") as scratch:
         process_tables(options.runs, Path(scratch))
+        limits_table(Path(scratch))
     verification_table()
     return 0
 

@@ -23,6 +23,7 @@ not proven, with the reason; nothing is ever passed silently.
 from __future__ import annotations
 
 import itertools
+import math
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -61,6 +62,8 @@ from derive.matrices import as_indexed, generic_entry, is_matrix_form
 
 NUMERIC_DIGITS = 30
 NUMERIC_TOLERANCE = Rational(1, 10**20)
+#: A numerator that would expand into more terms than this goes to ``cancel`` directly.
+MAX_EXPANDED_TERMS = 5000
 
 
 @dataclass(frozen=True)
@@ -288,9 +291,24 @@ def _expand_logs(expr: Expr) -> Expr:
 
 def _over_one_denominator_zero(expr: Expr) -> bool:
     """Zero because the numerator over one denominator expands to zero: a sum of N fractions
-    over the same few denominators is settled in time linear in N."""
+    over the same few denominators is settled in time linear in N.
+
+    A numerator that would expand into very many terms (products of sums, powers of sums)
+    is left to ``cancel``, which finds common factors instead of multiplying them out.
+    """
     numerator, _ = expr.as_numer_denom()
-    return expand(numerator) == 0
+    return _expanded_terms(numerator) <= MAX_EXPANDED_TERMS and expand(numerator) == 0
+
+
+def _expanded_terms(expr: Expr) -> int:
+    """At most how many terms ``expand(expr)`` has: sums add, products and powers multiply."""
+    if isinstance(expr, Add):
+        return sum(_expanded_terms(term) for term in expr.args)
+    if isinstance(expr, Mul):
+        return math.prod(_expanded_terms(factor) for factor in expr.args)
+    if isinstance(expr, Pow) and expr.exp.is_Integer and expr.exp > 0:
+        return _expanded_terms(expr.base) ** int(expr.exp)
+    return 1
 
 
 def _vanishes(expr: Expr, zero_test=_over_one_denominator_zero) -> bool:
