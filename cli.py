@@ -72,7 +72,7 @@ def cli() -> None:
 
 
 class _Progress:
-    """``proving 12/56 (12) chain-rule: …`` on one line of stderr, rewritten in place.
+    """``proving 12/56 (13) chain-rule: …`` on one line of stderr, rewritten in place.
 
     Only on a terminal, and only once a run has taken more than ``delay`` seconds: a quick
     run, a pipe or a CI log stays quiet.
@@ -87,8 +87,8 @@ class _Progress:
     def __call__(self, done: int, total: int, step: str) -> None:
         if self.clock() - self.started < self.delay or not self.stream.isatty():
             return
-        width = shutil.get_terminal_size().columns - 1
-        self.stream.write(f"\r\x1b[Kproving {done}/{total} {step}"[: width + 4])
+        line = f"proving {done}/{total} {step}"[: shutil.get_terminal_size().columns - 1]
+        self.stream.write(f"\r\x1b[K{line}")  # back to the start of the line, and clear it
         self.stream.flush()
         self.shown = True
 
