@@ -5,8 +5,9 @@
 
 Every command runs as its own process, the way a user or a CI job runs it (``python cli.py``
 is what the ``derive`` script runs), and is compared with the floor, a process that only
-imports what derive is built on: ``python -c "import sympy, jinja2, click"``. Times are
-medians of ``--runs`` runs; memory is the largest peak resident set (max RSS) among them.
+imports what derive is built on: ``python -c "import sympy, jinja2, click"``. The commands
+take turns, one run each per round, for ``--runs`` rounds; times are medians, and memory is
+the largest peak resident set (max RSS) among the runs.
 Ratios, not seconds, are the result: the machines are noisy, and a ratio taken within one
 run is what another machine can reproduce.
 
@@ -182,51 +183,80 @@ def _row(label: str, measured: Measured, base: Measured, target: str) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Command:
+    argv: list[str]
+    env: Callable[[], dict[str, str]]
+    allowed: tuple[int, ...] = (0,)
+
+
+def measure_rounds(commands: dict[str, Command], runs: int) -> dict[str, Measured]:
+    """Every command once per round, for ``runs`` rounds: a machine that slows down for a while
+    slows every command alike, and the ratios stay true."""
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            results[name].append(_one_run(command.argv, command.env(), command.allowed))
+    return {
+        name: Measured(statistics.median(t for t, _ in runs_), max(m for _, m in runs_))
+        for name, runs_ in results.items()
+    }
+
+
 def process_tables(runs: int, work: Path) -> None:
     """(1) softmax-ce --n 3, (2) --n 10 and 50, (4) derive check, (5) peak memory: whole processes."""
     from bench.posts import long_post
 
     caches = Caches(work / "caches")
     out = work / "post.md"
-    floor = measure([PYTHON, "-c", "import sympy, jinja2, click"], runs, lambda: _environment(None))
-    rows = ["| command | time | × floor | max RSS | × floor | target |", "|---|---|---|---|---|---|"]
-    rows.append(_row('floor: `python -c "import sympy, jinja2, click"`', floor, floor, ""))
-
-    derived: dict[tuple[int, str], Measured] = {}
-    for n in (3, 10, 50):
-        command = derive_command(["softmax-ce", "--n", str(n)], out)
-        measure(command, 1, caches.warm(f"n{n}"))  # fills the warm cache
-        derived[n, "no cache"] = measure([*command, "--no-cache"], runs, lambda: _environment(None))
-        derived[n, "cold"] = measure(command, runs, caches.empty)
-        derived[n, "warm"] = measure(command, runs, caches.warm(f"n{n}"))
-    targets = {"no cache": "≤ 1.5×", "cold": "≤ 2×", "warm": "≤ 1.5×"}
-    for mode in ("no cache", "cold", "warm"):
-        rows.append(_row(f"`derive softmax-ce --n 3`, {mode}", derived[3, mode], floor, targets[mode]))
-    for n in (10, 50):
-        for mode in ("no cache", "warm"):
-            rows.append(_row(f"`derive softmax-ce --n {n}`, {mode}", derived[n, mode], floor, "≤ 2× (RSS)"))
-
     posts = {}
     for equations in (40, 2000):
         posts[equations] = work / f"post-{equations}.md"
         posts[equations].write_text(long_post(equations), encoding="utf-8")
-    check = [PYTHON, str(ROOT / "cli.py"), "check", str(posts[40])]
+
+    def no_cache() -> dict[str, str]:
+        return _environment(None)
+
     wrong_steps = (0, 1)  # the posts carry a few wrong steps on purpose: exit 1
-    measure(check, 1, caches.warm("check"), wrong_steps)
-    for mode, measured in (
-        ("no cache", measure([*check, "--no-cache"], runs, lambda: _environment(None), wrong_steps)),
-        ("warm", measure(check, runs, caches.warm("check"), wrong_steps)),
-    ):
-        rows.append(_row(f"`derive check` on a 40-equation post, {mode}", measured, floor, "≤ 2×"))
+    check = [PYTHON, str(ROOT / "cli.py"), "check", str(posts[40])]
+
+    commands = {"floor": Command([PYTHON, "-c", "import sympy, jinja2, click"], no_cache)}
+    for n in (3, 10, 50):
+        derive = derive_command(["softmax-ce", "--n", str(n)], out)
+        commands[f"{n} no cache"] = Command([*derive, "--no-cache"], no_cache)
+        commands[f"{n} cold"] = Command(derive, caches.empty)
+        commands[f"{n} warm"] = Command(derive, caches.warm(f"n{n}"))
+    commands["check no cache"] = Command([*check, "--no-cache"], no_cache, wrong_steps)
+    commands["check warm"] = Command(check, caches.warm("check"), wrong_steps)
+    for name, command in commands.items():
+        if name.endswith("warm"):
+            _one_run(command.argv, command.env(), command.allowed)  # fills its cache
+    measured = measure_rounds(commands, runs)
     long_check = [PYTHON, str(ROOT / "cli.py"), "check", "--no-cache", str(posts[2000])]
-    long_run = measure(long_check, 1, lambda: _environment(None), wrong_steps)
+    long_run = measure(long_check, 1, no_cache, wrong_steps)
+
+    floor = measured["floor"]
+    rows = ["| command | time | × floor | max RSS | × floor | target |", "|---|---|---|---|---|---|"]
+    rows.append(_row('floor: `python -c "import sympy, jinja2, click"`', floor, floor, ""))
+    targets = {"no cache": "≤ 1.5×", "cold": "≤ 2×", "warm": "≤ 1.5×"}
+    for mode in ("no cache", "cold", "warm"):
+        rows.append(_row(f"`derive softmax-ce --n 3`, {mode}", measured[f"3 {mode}"], floor, targets[mode]))
+    for n in (10, 50):
+        for mode in ("no cache", "warm"):
+            rows.append(
+                _row(f"`derive softmax-ce --n {n}`, {mode}", measured[f"{n} {mode}"], floor, "RSS ≤ 2×")
+            )
+    for mode in ("no cache", "warm"):
+        rows.append(
+            _row(f"`derive check` on a 40-equation post, {mode}", measured[f"check {mode}"], floor, "≤ 2×")
+        )
     rows.append(_row("`derive check` on a 2,000-equation post, no cache", long_run, floor, "bounded"))
     print("\n".join(rows))
 
     print("\n| `derive softmax-ce` | n = 3 | n = 10 | × n = 3 | n = 50 | × n = 3 | target (n = 50) |")
     print("|---|---|---|---|---|---|---|")
     for mode in ("no cache", "cold", "warm"):
-        base, ten, fifty = (derived[n, mode].seconds for n in (3, 10, 50))
+        base, ten, fifty = (measured[f"{n} {mode}"].seconds for n in (3, 10, 50))
         print(
             f"| {mode} | {base:.2f} s | {ten:.2f} s | {_ratio(ten, base)} | "
             f"{fifty:.2f} s | {_ratio(fifty, base)} | ≤ 3× |"
