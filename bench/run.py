@@ -48,25 +48,42 @@ class Measured:
     rss_mb: float
 
 
-def _one_run(argv: list[str], env: dict[str, str], allowed: tuple[int, ...]) -> tuple[float, float]:
-    started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    # wait4 gives this process's own peak memory, which Popen.wait does not.
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    error = process.stderr.read().decode(errors="replace") if process.stderr else ""
-    code = os.waitstatus_to_exitcode(status)
-    process.returncode = code
-    if code not in allowed:
-        raise SystemExit(f"bench: {' '.join(argv)} exited {code}:\n{error}")
-    return elapsed, usage.ru_maxrss / 1024
+@dataclass(frozen=True)
+class Command:
+    argv: list[str]
+    env: Callable[[], dict[str, str]]
+    allowed: tuple[int, ...] = (0,)
 
 
-def measure(
-    argv: list[str], runs: int, env: Callable[[], dict[str, str]], allowed: tuple[int, ...] = (0,)
-) -> Measured:
-    results = [_one_run(argv, env(), allowed) for _ in range(runs)]
-    return Measured(statistics.median(t for t, _ in results), max(m for _, m in results))
+def measure_rounds(commands: dict[str, Command], runs: int) -> dict[str, Measured]:
+    """Every command once per round, for ``runs`` rounds: a machine that slows down for a while
+    slows every command alike, and the ratios stay true."""
+    results: dict[str, list[Measured]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            results[name].append(run_once(command))
+    return {
+        name: Measured(statistics.median(m.seconds for m in runs_), max(m.rss_mb for m in runs_))
+        for name, runs_ in results.items()
+    }
+
+
+def run_once(command: Command) -> Measured:
+    with tempfile.TemporaryFile() as errors:  # a file, not a pipe: a long stderr cannot block
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            command.argv, cwd=ROOT, env=command.env(), stdout=subprocess.DEVNULL, stderr=errors
+        )
+        # wait4 gives this process's own peak memory, which Popen.wait does not.
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        code = process.returncode = os.waitstatus_to_exitcode(status)
+        if code not in command.allowed:
+            errors.seek(0)
+            raise SystemExit(
+                f"bench: {' '.join(command.argv)} exited {code}:\n{errors.read().decode(errors='replace')}"
+            )
+    return Measured(elapsed, usage.ru_maxrss / 1024)
 
 
 def _environment(cache: Path | None) -> dict[str, str]:
@@ -183,26 +200,6 @@ def _row(label: str, measured: Measured, base: Measured, target: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Command:
-    argv: list[str]
-    env: Callable[[], dict[str, str]]
-    allowed: tuple[int, ...] = (0,)
-
-
-def measure_rounds(commands: dict[str, Command], runs: int) -> dict[str, Measured]:
-    """Every command once per round, for ``runs`` rounds: a machine that slows down for a while
-    slows every command alike, and the ratios stay true."""
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-    for _ in range(runs):
-        for name, command in commands.items():
-            results[name].append(_one_run(command.argv, command.env(), command.allowed))
-    return {
-        name: Measured(statistics.median(t for t, _ in runs_), max(m for _, m in runs_))
-        for name, runs_ in results.items()
-    }
-
-
 def process_tables(runs: int, work: Path) -> None:
     """(1) softmax-ce --n 3, (2) --n 10 and 50, (4) derive check, (5) peak memory: whole processes."""
     from bench.posts import long_post
@@ -230,10 +227,10 @@ def process_tables(runs: int, work: Path) -> None:
     commands["check warm"] = Command(check, caches.warm("check"), wrong_steps)
     for name, command in commands.items():
         if name.endswith("warm"):
-            _one_run(command.argv, command.env(), command.allowed)  # fills its cache
+            run_once(command)  # fills its cache
     measured = measure_rounds(commands, runs)
     long_check = [PYTHON, str(ROOT / "cli.py"), "check", "--no-cache", str(posts[2000])]
-    long_run = measure(long_check, 1, no_cache, wrong_steps)
+    long_run = run_once(Command(long_check, no_cache, wrong_steps))
 
     floor = measured["floor"]
     rows = ["| command | time | × floor | max RSS | × floor | target |", "|---|---|---|---|---|---|"]
@@ -275,7 +272,7 @@ def limits_table(work: Path) -> None:
             if len(derivation.routes) > 1:
                 arguments += ["--route", route.name]
             command = [*derive_command(arguments, work / "limit.md"), "--no-cache"]
-            measured = measure(command, 1, lambda: _environment(None))
+            measured = run_once(Command(command, lambda: _environment(None)))
             print(f"| `derive {' '.join(arguments)}` | {measured.seconds:.1f} s | {measured.rss_mb:.0f} MB |")
 
 

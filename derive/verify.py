@@ -447,7 +447,9 @@ class Verifier:
             patterns[pattern] = self._prove_pattern(*pattern, conds)
         return patterns[pattern]
 
-    def _prove_pattern(self, left: Expr, right: Expr, indices: tuple[Symbol, ...], conds: Conditions):
+    def _prove_pattern(
+        self, left: Expr, right: Expr, indices: tuple[Symbol, ...], conds: Conditions
+    ) -> Proof | None:
         distinct = replace(conds, distinct=(*conds.distinct, *itertools.combinations(indices, 2)))
         # Cases and numeric points come from this N alone: the pattern is about its indices.
         verifier = replace(self, exact_sizes=(int(self.size),))

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 from sympy import Basic, MatrixBase
 
+from derive import derivations
 from derive.document import Document
 from derive.notation import Notation
 from derive.pipeline import Proven, prove_derivation, publish
@@ -26,9 +27,24 @@ def _private_cache(tmp_path_factory):
         yield
 
 
+_PROVEN: dict[tuple[str, int, str], Proven] = {}
+
+
+def proven_once(name: str, n: int, route: str | None = None) -> Proven:
+    """``prove_derivation``, once per test session for each derivation, n and route.
+
+    Proofs are read, never changed (a broken copy is a new document), so the catalogue and
+    each derivation's own tests can share them.
+    """
+    key = (name, n, derivations.get(name).get_route(route).name)
+    if key not in _PROVEN:
+        _PROVEN[key] = prove_derivation(name, n, route)
+    return _PROVEN[key]
+
+
 @pytest.fixture(scope="session")
 def softmax_ce() -> Proven:
-    return prove_derivation("softmax-ce", 3)
+    return proven_once("softmax-ce", 3)
 
 
 @pytest.fixture(scope="session")

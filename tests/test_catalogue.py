@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import GOLDEN_DATE
+from conftest import GOLDEN_DATE, proven_once
 from renderers import compile_latex, hugo_math, katex_errors
 from test_renderers import display_math, expected_display, inline_math
 
@@ -21,7 +21,7 @@ from derive.check import check_text
 from derive.check.judge import PROVEN, UNCHECKED, WRONG
 from derive.i18n import LANGUAGES
 from derive.notation import PRESETS
-from derive.pipeline import Proven, prove_derivation, publish
+from derive.pipeline import Proven, publish
 from derive.targets import TARGETS, default_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,17 +35,10 @@ def golden_path(name: str, route: str):
     return ROOT / default_path(derivation.file_stem(route), derivation.default_n, TARGETS["hugo"], "en")
 
 
-@pytest.fixture(scope="session")
-def proven_routes() -> dict[tuple[str, str], Proven]:
-    return {}
-
-
 @pytest.fixture
-def proven_route(proven_routes, request) -> Proven:
+def proven_route(request) -> Proven:
     name, route = request.param
-    if (name, route) not in proven_routes:
-        proven_routes[(name, route)] = prove_derivation(name, BUILTIN[name].default_n, route)
-    return proven_routes[(name, route)]
+    return proven_once(name, BUILTIN[name].default_n, route)
 
 
 def _post(proven: Proven, target: str = "hugo", lang: str = "en", notation=None) -> str:

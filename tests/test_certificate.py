@@ -12,10 +12,10 @@ import json
 import random
 
 import sympy
+from conftest import GOLDEN_DATE
 from sympy import Derivative, Eq, Indexed, Ne, Sum, Symbol, diff
 
 from derive.pipeline import generate
-from tests.conftest import GOLDEN_DATE
 
 
 def _matches(name, atom):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import GOLDEN_DATE, broken
+from conftest import GOLDEN_DATE, broken, proven_once
 from sympy import Derivative, Integer, KroneckerDelta, Matrix, Rational, Sum
 
 from derive.derivations.label_smoothing_ce import SMOOTHED_RESULT, build, epsilon, r
@@ -14,13 +14,13 @@ from derive.derivations.softmax_ce import L, N, i, k, p, y, z
 from derive.document import Document, prove, standard
 from derive.errors import StepNotProven
 from derive.notation import PRESETS
-from derive.pipeline import prove_derivation, publish
+from derive.pipeline import publish
 from derive.targets import TARGETS
 
 
 @pytest.fixture(scope="module")
 def proven():
-    return prove_derivation("label-smoothing-ce", 3)
+    return proven_once("label-smoothing-ce", 3)
 
 
 @pytest.fixture(scope="module")

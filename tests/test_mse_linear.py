@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import broken, evaluated
+from conftest import broken, evaluated, proven_once
 from sympy import KroneckerDelta, Matrix, Rational, Sum, Symbol
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol
 
@@ -27,7 +27,7 @@ ERROR = MatAdd(PREDICTIONS, -LABELS)
 
 @pytest.fixture(scope="module")
 def proven():
-    return prove_derivation("mse-linear", 3)
+    return proven_once("mse-linear", 3)
 
 
 def _last(proven, chain: str):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import broken
 from sympy import Integer
 
 from cli import _Progress, cli
@@ -15,7 +16,6 @@ from derive.document import prove
 from derive.errors import StepNotProven
 from derive.proofcache import ProofCache
 from derive.verify import Verifier
-from tests.conftest import broken
 
 
 def _entries(cache: ProofCache) -> list:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import broken, evaluated
+from conftest import broken, evaluated, proven_once
 from sympy import Add, Derivative, Eq, IndexedBase, Matrix, Mul, Sum, exp, symbols
 from sympy.matrices.expressions import MatAdd, MatMul, Transpose
 
@@ -38,7 +38,7 @@ from derive.document import prove
 from derive.errors import StepNotProven
 from derive.matrices import Gradient, IndexedVector, MatrixSum
 from derive.notation import PRESETS
-from derive.pipeline import prove_derivation, publish
+from derive.pipeline import publish
 from derive.targets import TARGETS
 from derive.verify import ForEach, Verifier
 
@@ -48,7 +48,7 @@ H = symbols("H", integer=True, positive=True)
 
 @pytest.fixture(scope="module")
 def proven():
-    return prove_derivation("rnn-output", 2)
+    return proven_once("rnn-output", 2)
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from conftest import broken, evaluated
+from conftest import broken, evaluated, proven_once
 from sympy import Derivative, Function, Matrix, Mul, Symbol, UnevaluatedExpr, exp, log
 from sympy.matrices.expressions import MatAdd, MatrixSymbol
 
@@ -40,7 +40,7 @@ DATE = datetime.date(2026, 11, 21)
 
 @pytest.fixture(scope="module")
 def proven():
-    return prove_derivation("sigmoid-bce", 3)
+    return proven_once("sigmoid-bce", 3)
 
 
 def _last(proven, chain: str):

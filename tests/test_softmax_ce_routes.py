@@ -10,7 +10,7 @@ refusing what is false.
 from __future__ import annotations
 
 import pytest
-from conftest import GOLDEN_DATE, broken
+from conftest import GOLDEN_DATE, broken, proven_once
 from sympy import Derivative, Eq, Integer, KroneckerDelta, Mul, Sum, exp, log, symbols
 
 from derive.algebra import Context, Definition
@@ -21,7 +21,7 @@ from derive.document import prove, standard
 from derive.errors import StepNotProven
 from derive.i18n import translations
 from derive.notation import PRESETS
-from derive.pipeline import Proven, prove_derivation, publish
+from derive.pipeline import Proven, publish
 from derive.steps import kept_sum
 from derive.targets import TARGETS
 from derive.verify import Verifier
@@ -32,7 +32,7 @@ ROUTES = ("complement", "log-sum-exp")
 @pytest.fixture(scope="module")
 def routes(softmax_ce) -> dict[str, Proven]:
     """Every route of softmax-ce proven once for three classes; the quotient route from conftest."""
-    return {"quotient": softmax_ce} | {route: prove_derivation("softmax-ce", 3, route) for route in ROUTES}
+    return {"quotient": softmax_ce} | {route: proven_once("softmax-ce", 3, route) for route in ROUTES}
 
 
 def _final_equation(proven: Proven):

@@ -6,7 +6,7 @@ import datetime
 from dataclasses import replace
 
 import pytest
-from conftest import broken, evaluated
+from conftest import broken, evaluated, proven_once
 from sympy import Add, Derivative, Dummy, KroneckerDelta, Matrix, Mul, Sum, zeros
 from sympy.matrices.expressions import DiagMatrix, MatAdd, MatMul, Transpose, ZeroMatrix
 
@@ -31,7 +31,7 @@ from derive.derivations.softmax_jacobian import (
 from derive.document import prove
 from derive.errors import StepNotProven
 from derive.notation import PRESETS
-from derive.pipeline import prove_derivation, publish
+from derive.pipeline import publish
 from derive.targets import TARGETS
 from derive.verify import Verifier
 
@@ -40,7 +40,7 @@ DATE = datetime.date(2026, 11, 21)
 
 @pytest.fixture(scope="module")
 def proven():
-    return prove_derivation("softmax-jacobian", 3)
+    return proven_once("softmax-jacobian", 3)
 
 
 @pytest.fixture(scope="module")

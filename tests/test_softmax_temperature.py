@@ -4,7 +4,7 @@ step refused, naming the step."""
 from __future__ import annotations
 
 import pytest
-from conftest import GOLDEN_DATE, broken
+from conftest import GOLDEN_DATE, broken, proven_once
 from sympy import Derivative, Eq, Integer, KroneckerDelta, Matrix, Sum, exp
 
 from derive.algebra import Context, Definition
@@ -14,14 +14,14 @@ from derive.derivations.softmax_temperature import TEMPERATURE_RESULT, T, build,
 from derive.document import Document, prove, standard
 from derive.errors import StepNotProven
 from derive.notation import PRESETS
-from derive.pipeline import prove_derivation, publish
+from derive.pipeline import publish
 from derive.targets import TARGETS
 from derive.verify import Verifier
 
 
 @pytest.fixture(scope="module")
 def proven():
-    return prove_derivation("softmax-temperature", 3)
+    return proven_once("softmax-temperature", 3)
 
 
 @pytest.fixture(scope="module")

@@ -29,6 +29,7 @@ from sympy import (
 
 from derive.algebra import Context, Definition
 from derive.derivations.softmax_ce import (
+    LABELS_SUM_TO_ONE,
     RESULT,
     L,
     N,
@@ -102,7 +103,7 @@ def build(n: int) -> Document:
             "z_i": z[i],
             "p_i": p[i],
             "y_i": y[i],
-            "sum_y": Eq(Sum(y[k], (k, 1, N)), 1),
+            "sum_y": LABELS_SUM_TO_ONE,
             "i_eq_r": Eq(i, r, evaluate=False),
             "example_true_class": Eq(r, Integer(EXAMPLE_TRUE_CLASS), evaluate=False),
             "i_ne_r": Ne(i, r, evaluate=False),

@@ -76,8 +76,10 @@ def _outer(step: Expr):
 
 #: ∂L/∂V = Σ_τ (p_τ − y_τ) h_τᵀ, given that the labels of every step sum to 1.
 RESULT_MATRIX = Eq(Gradient(L, weights), MatrixSum(_outer(tau), (tau, 1, T)), evaluate=False)
+#: The labels of one step sum to one; unevaluated, as SymPy cannot decide it.
+STEP_LABELS_SUM_TO_ONE = Eq(Sum(y[tau, k], (k, 1, N)), 1, evaluate=False)
 #: The labels of every step sum to one: what the result needs.
-LABELS_SUM_TO_ONE = ForEach(Eq(Sum(y[tau, k], (k, 1, N)), 1), (tau, 1, T))
+LABELS_SUM_TO_ONE = ForEach(STEP_LABELS_SUM_TO_ONE, (tau, 1, T))
 
 
 def context(steps, classes, hidden) -> Context:
@@ -129,7 +131,7 @@ def build(n: int) -> Document:
             "y_tau_i": y[tau, i],
             "hidden_units": Integer(HIDDEN),
             "words": Integer(CLASSES),
-            "sum_y": Eq(Sum(y[tau, k], (k, 1, N)), 1),
+            "sum_y": STEP_LABELS_SUM_TO_ONE,
             # softmax-ce's result, with p_i − y_i in the order a reader writes it.
             "softmax_ce_result": Eq(RESULT.lhs, kept_sum(p[i], -y[i]), evaluate=False),
             **_lecture_math(example),
@@ -169,7 +171,7 @@ def _at_step(expr: Expr) -> Expr:
 
 
 def _step_gradient(verifier: Verifier) -> tuple[Chain, ...]:
-    labels_sum = (Eq(Sum(y[tau, k], (k, 1, N)), 1),)
+    labels_sum = (STEP_LABELS_SUM_TO_ONE,)
     gradient = kept_sum(p[tau, i], -y[tau, i])
     if gradient.doit() != _at_step(RESULT.rhs):
         raise AssertionError("softmax-ce's result, written p_τi − y_τi, is no longer its result")

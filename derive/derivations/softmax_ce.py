@@ -156,16 +156,21 @@ def _loss_derivative(verifier: Verifier) -> tuple[Chain, ...]:
     return (chain,)
 
 
-def _softmax_derivative(verifier: Verifier) -> tuple[Chain, ...]:
+def sum_derivative(verifier: Verifier) -> tuple[Chain, ...]:
+    """S = Σ_k e^{z_k} and ∂S/∂z_i = e^{z_i}: every route through S starts here."""
     sum_definition = Sum(exp(z[k]), (k, 1, N))
     denominator = Chain("denominator", S, verifier).equals(sum_definition, "definition of S")
-    sum_derivative = (
+    derivative = (
         Chain("sum-derivative", Derivative(S, z[i]), verifier)
         .then(Substitute(((S, sum_definition),), "definition of S"))
         .then(Linearity(name="the derivative of a sum is the sum of the derivatives"))
         .then(EvaluateDerivatives(verifier, name="∂e^{z_k}/∂z_i is e^{z_k} when k = i and 0 otherwise"))
         .then(OnlyMatchingTerm(i, "only the term k = i is left"))
     )
+    return denominator, derivative
+
+
+def _softmax_derivative(verifier: Verifier) -> tuple[Chain, ...]:
     x = Symbol("x")
     f, g = Function("f")(x), Function("g")(x)
     quotient_rule = Chain("quotient-rule", Derivative(f / g, x), verifier).then(QuotientRule())
@@ -201,7 +206,7 @@ def _softmax_derivative(verifier: Verifier) -> tuple[Chain, ...]:
     combined = Chain("softmax-jacobian", Derivative(p[i], z[j]), verifier).equals(
         kept_product(p[i], kept_sum(KroneckerDelta(i, j), -p[j])), "both cases with the Kronecker delta"
     )
-    return denominator, sum_derivative, quotient_rule, same, different, combined
+    return (*sum_derivative(verifier), quotient_rule, same, different, combined)
 
 
 def _chain_rule(verifier: Verifier) -> tuple[Chain, ...]:

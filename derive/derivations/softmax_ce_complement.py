@@ -34,15 +34,13 @@ from sympy import (
 )
 
 from derive.algebra import Context, Definition, SumExcept
-from derive.derivations.softmax_ce import RESULT, L, N, S, i, j, k, p, y, z
+from derive.derivations.softmax_ce import RESULT, L, N, S, i, j, k, p, sum_derivative, y, z
 from derive.document import Document
 from derive.numeric import gradient_check
 from derive.steps import (
     Chain,
     DropZeros,
     EvaluateDerivatives,
-    Linearity,
-    OnlyMatchingTerm,
     Rewrite,
     Substitute,
     kept_product,
@@ -124,20 +122,6 @@ def one_hot_setup(verifier: Verifier) -> tuple[Chain, ...]:
         kept_sum(p[i], -y[i]), "the result, proven step by step below"
     )
     return loss, labels, true_class_loss, softmax, claim
-
-
-def sum_derivative(verifier: Verifier) -> tuple[Chain, ...]:
-    """S = Σ_k e^{z_k} and ∂S/∂z_i = e^{z_i}, as in the quotient route."""
-    sum_definition = Sum(exp(z[k]), (k, 1, N))
-    denominator = Chain("denominator", S, verifier).equals(sum_definition, "definition of S")
-    derivative = (
-        Chain("sum-derivative", Derivative(S, z[i]), verifier)
-        .then(Substitute(((S, sum_definition),), "definition of S"))
-        .then(Linearity(name="the derivative of a sum is the sum of the derivatives"))
-        .then(EvaluateDerivatives(verifier, name="∂e^{z_k}/∂z_i is e^{z_k} when k = i and 0 otherwise"))
-        .then(OnlyMatchingTerm(i, "only the term k = i is left"))
-    )
-    return denominator, derivative
 
 
 def _others(excluded: Expr) -> SumExcept:
