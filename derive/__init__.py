@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from derive.algebra import Context, Definition, SumExcept
+from derive.check.reading import Reading, Unreadable, read_latex
 from derive.errors import DeriveError, IdentityNotProven, StepNotProven
 from derive.verify import Proof, Verifier, assert_identity
 
@@ -12,9 +13,12 @@ __all__ = [
     "DeriveError",
     "IdentityNotProven",
     "Proof",
+    "Reading",
     "StepNotProven",
     "SumExcept",
+    "Unreadable",
     "Verifier",
     "__version__",
     "assert_identity",
+    "read_latex",
 ]

@@ -14,7 +14,15 @@ from sympy import Derivative, E, Indexed, IndexedBase, Rational, Symbol, exp, lo
 from cli import cli
 from derive.check import check_text
 from derive.check.judge import DEFINITION, PROVEN, UNCHECKED, WRONG
-from derive.check.reader import Letters, Unreadable, normalize_unicode, read_statement, tokenize
+from derive.check.reader import (
+    Letters,
+    PostNames,
+    Unreadable,
+    normalize_unicode,
+    read_readings,
+    read_statement,
+    tokenize,
+)
 from derive.notation import PRESETS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -179,7 +187,9 @@ def test_a_function_at_a_number_needs_a_definition():
     # g(x) alone is any function (the quotient rule's g), but g(2) is a value the post never gave.
     report = check_text("$$u = x + y$$\n\n$$g(2) = 4$$\n\n$$g(x) + g(x) = 2 g(x)$$\n")
     at_two, any_g = report.findings[1:]
-    assert (at_two.verdict, at_two.detail) == (UNCHECKED, "g not defined before this line")
+    assert at_two.verdict == UNCHECKED
+    assert at_two.detail.startswith("g not defined before this line")
+    assert "g names a function by convention" in at_two.detail  # the reading's assumption, shown
     assert any_g.verdict == PROVEN
 
 
@@ -198,7 +208,10 @@ def test_e_is_the_exponential_and_log_is_natural():
 
 
 def test_a_product_is_not_a_function_call_and_hats_are_their_own_family():
-    (value,) = _read("\\hat{y}_i(1 - p_i)")
+    # ŷ_i written on its own elsewhere in the post makes ŷ_i(…) a product.
+    tokens = tokenize(normalize_unicode("\\hat{y}_i(1 - p_i)"))
+    (statement,), _, _ = read_readings(tokens, Letters(), names=PostNames(values=frozenset({"y\u0302_"})))
+    (value,) = statement.sides
     i = Symbol("i", integer=True, positive=True)
     yhat, p = IndexedBase("y\u0302"), IndexedBase("p")
     assert value == Indexed(yhat, i) * (1 - Indexed(p, i))

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sympy import (
     Basic,
@@ -41,7 +41,8 @@ from derive import proofcache
 from derive.algebra import Context, Definition, index_symbols
 from derive.check.extract import Block, read_post
 from derive.check.layout import Piece, pieces
-from derive.check.reader import Cases, Letters, Statement, Unreadable, read_statement
+from derive.check.reader import Cases, Letters, PostNames, Statement, Unreadable, read_readings
+from derive.check.reading import learn_names
 from derive.proofcache import ProofCache
 from derive.verify import Counterexample, Proof, Verifier
 
@@ -206,10 +207,15 @@ def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = Non
             post = read_post(text, suffix)
             letters, assumption = learn_letters(post.blocks), _assumption(post.prose, post.inline)
             blocks = _glued(post.blocks)
+            names = learn_names(
+                (p.tokens for _, found in blocks if isinstance(found, list) for p in found),
+                letters,
+                conventions=True,
+            )
     except _Expired:
         reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
-    judge = _Judge(letters, assumption, deadline, cache)
+    judge = _Judge(letters, assumption, deadline, cache, names)
     for block, found in blocks:
         judge.block(block, found)
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
@@ -268,8 +274,10 @@ class _Judge:
         assumption: str | None,
         deadline: float = math.inf,
         cache: ProofCache | None = None,
+        names: PostNames | None = None,
     ) -> None:
         self.letters = letters
+        self.names = names or PostNames()
         self.cache = cache
         self.assumption = assumption
         # By head, in the order the post gives them (a definition made anew moves to the end).
@@ -324,7 +332,9 @@ class _Judge:
                 # Reading is fast on any real post, but nested fractions can be read in ways
                 # that multiply with their depth.
                 with _time_limit(min(STEP_SECONDS, seconds)):
-                    statement = read_statement(list(piece.tokens), self.letters, variable)
+                    statements, ambiguities, assumptions = read_readings(
+                        list(piece.tokens), self.letters, variable, self.names
+                    )
             except (Unreadable, _Expired) as error:
                 if isinstance(error, Unreadable):
                     reason = str(error)
@@ -336,23 +346,86 @@ class _Judge:
                 if piece.role == "main":
                     broken, current = piece.line, None
                 continue
-            if statement.continues and piece.row > 0 and piece.role == "main" and broken is not None:
+            if statements[0].continues and piece.row > 0 and piece.role == "main" and broken is not None:
                 self.note(
                     piece.line, piece.label, piece.source, UNCHECKED, "continues a row that could not be read"
                 )
                 continue
-            statement = self._localize(statement)
-            try:
-                if piece.role == "premise":
-                    self.premise(piece, statement)
-                    continue
-                chain = self.statement(piece, statement, current if continuing else None)
-            except (ArithmeticError, TypeError, ValueError, AttributeError, RecursionError) as error:
-                # SymPy fails in many ways on odd input; that is an open question, never a pass.
-                self.note(piece.line, piece.label, piece.source, UNCHECKED, f"could not be checked ({error})")
+            first = len(self.findings)
+            chain, agreed = self.readings(piece, statements, current if continuing else None)
+            if not agreed:
+                ways = "; ".join(ambiguities)
+                reason = f"it can be read {len(statements)} ways ({ways}), and the readings disagree"
+                self.note(piece.line, piece.label, piece.source, UNCHECKED, reason)
+                if piece.role == "main":
+                    broken, current = piece.line, None
                 continue
+            if assumptions:
+                self._assumed(first, assumptions)
             if piece.role == "main" and chain is not None:
                 current = chain
+
+    def readings(self, piece: Piece, statements: list[Statement], current: _Chain | None):
+        """Judge every reading of a row; keep the outcome only if all of them agree.
+
+        Each reading is judged from the same state (definitions, chains, findings); when their
+        verdicts differ, nothing of any of them is kept.
+        """
+        if len(statements) == 1:
+            return self.one_reading(piece, statements[0], current), True
+        before = self._state()
+        outcomes = []
+        for statement in statements:
+            self._restore(before)
+            self.one_reading(piece, statement, current)
+            outcomes.append([(f.line, f.verdict) for f in self.findings[len(before["findings"]) :]])
+        self._restore(before)
+        if any(outcome != outcomes[0] for outcome in outcomes[1:]):
+            return None, False
+        return self.one_reading(piece, statements[0], current), True
+
+    def one_reading(self, piece: Piece, statement: Statement, current: _Chain | None) -> _Chain | None:
+        statement = self._localize(statement)
+        try:
+            if piece.role == "premise":
+                self.premise(piece, statement)
+                return None
+            return self.statement(piece, statement, current)
+        except (ArithmeticError, TypeError, ValueError, AttributeError, RecursionError) as error:
+            # SymPy fails in many ways on odd input; that is an open question, never a pass.
+            self.note(piece.line, piece.label, piece.source, UNCHECKED, f"could not be checked ({error})")
+            return None
+
+    def _assumed(self, first: int, assumptions: list[str]) -> None:
+        """Show what the reading took for granted next to every finding of the row."""
+        shown = "; ".join(assumptions)
+        for number in range(first, len(self.findings)):
+            finding = self.findings[number]
+            if finding.verdict in (PROVEN, WRONG, UNCHECKED):
+                self.findings[number] = replace(finding, detail=f"{finding.detail}; read with {shown}")
+
+    _STATE = ("definitions", "defined_at", "_serial", "_uses", "_label_families", "local")
+
+    def _state(self) -> dict:
+        """What judging a row can change, copied so that it can be put back."""
+        state = {name: dict(getattr(self, name)) for name in self._STATE}
+        state["_named"] = {name: set(heads) for name, heads in self._named.items()}
+        state["_names"] = Counter(self._names)
+        state["chains"] = [(chain, dict(vars(chain))) for chain in self.chains]
+        state["findings"] = list(self.findings)
+        state["case"] = self.case
+        return state
+
+    def _restore(self, state: dict) -> None:
+        for name in self._STATE:
+            setattr(self, name, dict(state[name]))
+        self._named = {name: set(heads) for name, heads in state["_named"].items()}
+        self._names = Counter(state["_names"])
+        for chain, fields in state["chains"]:
+            vars(chain).update(fields)  # the same objects: the caller's current chain stays valid
+        self.chains = [chain for chain, _ in state["chains"]]
+        self.findings = list(state["findings"])
+        self.case = state["case"]
 
     def _case_of(self, heading: str) -> tuple:
         """``### Case $i \\neq j$``: a condition for the chains under that heading."""
@@ -376,7 +449,7 @@ class _Judge:
         if not self.local:
             return statement
         sides = [s.xreplace(self.local) if isinstance(s, Basic) else s for s in statement.sides]
-        return Statement(sides, statement.continues, statement.relation)
+        return Statement(sides, statement.continues, statement.relation, statement.spans)
 
     def premise(self, piece: Piece, statement: Statement) -> None:
         """``f(x) = g(x)/h(x) →``: f is g/h in what follows on this row."""
@@ -396,10 +469,10 @@ class _Judge:
 
     def statement(self, piece: Piece, statement: Statement, current: _Chain | None) -> _Chain | None:
         sides = statement.sides
-        if statement.relation == "ne" or (len(sides) == 1 and not statement.continues):
+        if statement.relation != "eq" or (len(sides) == 1 and not statement.continues):
             what = (
                 "a relation, not an identity"
-                if statement.relation == "ne"
+                if statement.relation != "eq"
                 else "an expression, not an equation"
             )
             self.note(piece.line, piece.label, piece.source, NOTE, what)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from derive.check.reader import Token, Unreadable, normalize_unicode, tokenize
+from derive.check.tokens import Token, Unreadable, normalize_unicode, tokenize
 
 _MULTIROW = {
     "cases",
@@ -70,7 +70,7 @@ def pieces(tex: str, first_line: int, label: str | None) -> list[Piece]:
         line += text.count("\n", counted, row[0].start)
         counted = row[0].start
         row_label = labels.get(row_number, label if len(rows) == 1 else None)
-        cells = _split(row, lambda t: t.kind == "char" and t.text == "&")
+        cells = _eqnarray_cells(_split(row, lambda t: t.kind == "char" and t.text == "&"))
         pairs = [cells[i] + cells[i + 1] if i + 1 < len(cells) else cells[i] for i in range(0, len(cells), 2)]
         for pair_number, pair in enumerate(pairs):
             role = "main" if pair_number == 0 else "side"
@@ -107,6 +107,26 @@ def pieces(tex: str, first_line: int, label: str | None) -> list[Piece]:
                         )
                     )
     return result
+
+
+def _eqnarray_cells(cells: list[list[Token]]) -> list[list[Token]]:
+    """``a &=& b`` (eqnarray): a relation alone in a cell joins the cells on either side of it."""
+    joined: list[list[Token]] = []
+    index = 0
+    while index < len(cells):
+        cell = cells[index]
+        relation_cell = len(cell) == 1 and cell[0].kind == "char" and cell[0].text in "=<>"
+        if relation_cell and joined and index + 1 < len(cells):
+            joined[-1] = joined[-1] + cell + cells[index + 1]
+            index += 2
+            continue
+        if relation_cell and not joined and index + 1 < len(cells):  # the row goes on: &=& b
+            joined.append(cell + cells[index + 1])
+            index += 2
+            continue
+        joined.append(cell)
+        index += 1
+    return joined
 
 
 def _strip_labels(tokens: list[Token]) -> tuple[list[Token], dict[int, str]]:
