@@ -107,7 +107,7 @@ def test_a_statement_that_cannot_be_read_in_time_is_unchecked(monkeypatch):
         time.sleep(30)
 
     monkeypatch.setattr(judge, "STEP_SECONDS", 0.05)
-    monkeypatch.setattr(judge, "read_statement", slow)
+    monkeypatch.setattr(judge, "read_readings", slow)
     report = check_text("$$\nL = - \\sum_{k=1}^{N} y_k \\log p_k\n$$\n")
     assert [(f.verdict, f.detail) for f in report.findings] == [(UNCHECKED, "could not be read in 0.05 s")]
 

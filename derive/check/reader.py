@@ -20,27 +20,17 @@ of one statement by ``MAX_READINGS``.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from sympy import (
     Abs,
     Derivative,
-    Dummy,
     E,
     Expr,
-    Function,
-    ImmutableMatrix,
     Indexed,
-    IndexedBase,
     Integer,
-    KroneckerDelta,
     MatrixBase,
-    Mul,
     Pow,
-    Product,
-    Rational,
-    Subs,
     Sum,
     Symbol,
     exp,
@@ -48,21 +38,18 @@ from sympy import (
     root,
     sqrt,
 )
-from sympy.matrices.expressions import DiagMatrix, MatrixExpr, MatrixSymbol, OneMatrix, ZeroMatrix
+from sympy.matrices.expressions import MatrixExpr
 
-from derive.algebra import SumExcept
 from derive.check import grammar
+from derive.check.build import derivative_at, digit_script, number_from, power_of, product_of
+from derive.check.calculus import CalculusRules, differentiate, fold_elision
+from derive.check.environments import Case, Cases, EnvironmentRules, determinant, hadamard
+from derive.check.names import NameRules, greek_name, is_plain_name, tex_text
 from derive.check.tokens import Token, Unreadable, normalize_unicode, tokenize
-from derive.matrices import Gradient
 
 MAX_DEPTH = 60
-MAX_POWER = 12
-#: A power of a number is worked out exactly; past this exponent it is refused.
-MAX_NUMBER_POWER = 1000
 #: Readings of one statement; past this the statement is refused as too ambiguous.
 MAX_READINGS = 16
-#: Terms a sum or product with concrete limits may have; more is refused before anything grows.
-MAX_TERMS = 10_000
 
 __all__ = [
     "Case",
@@ -77,19 +64,6 @@ __all__ = [
     "read_statement",
     "tokenize",
 ]
-
-
-@dataclass(frozen=True)
-class Case:
-    """One branch of a ``cases`` environment: a value and its condition (None: otherwise)."""
-
-    value: Expr
-    condition: Expr | None
-
-
-@dataclass(frozen=True)
-class Cases:
-    branches: tuple[Case, ...]
 
 
 @dataclass
@@ -194,8 +168,12 @@ class Evidence:
     alone: set = field(default_factory=set)
 
 
-class Reader:
-    """Reads one row of math. ``variable`` is what a prime ``'`` differentiates by."""
+class Reader(NameRules, CalculusRules, EnvironmentRules):
+    """Reads one row of math. ``variable`` is what a prime ``'`` differentiates by.
+
+    The rules for names, calculus and environments are in their own modules; this class holds
+    the statement, expression, term and factor rules that tie them together.
+    """
 
     def __init__(
         self,
@@ -316,7 +294,7 @@ class Reader:
         if token is None:
             return None
         if token.kind == "letter" or (token.kind == "cmd" and token.text in grammar.GREEK):
-            name, index = _greek(token), 1
+            name, index = greek_name(token), 1
         elif token.kind == "cmd" and token.text in grammar.STYLES and self.at("char", "{", 1):
             inner = self.peek(2)
             if inner is not None and inner.kind == "letter" and self.at("char", "}", 3):
@@ -369,7 +347,7 @@ class Reader:
                     break
                 sign = 1 if self.take().text == "+" else -1
             if elided is not None:
-                return _fold_elision(terms, elided)
+                return fold_elision(terms, elided)
             total = terms[0]
             for term in terms[1:]:
                 total = total + term
@@ -399,11 +377,11 @@ class Reader:
         previous: Token | None = None
         while not self._term_ends():
             if self.at_command(grammar.PRODUCT) or self.at("char", "*"):
-                hadamard = self.take().text in grammar.HADAMARD
+                entrywise = self.take().text in grammar.HADAMARD
                 if not factors:
                     raise Unreadable("a product sign with nothing before it")
-                if hadamard:
-                    factors[-1] = _hadamard(factors[-1], self.factor())
+                if entrywise:
+                    factors[-1] = hadamard(factors[-1], self.factor())
                 previous = None
                 continue
             if self.at("char", "/") or self.at("cmd", "div"):
@@ -417,15 +395,15 @@ class Reader:
                 break
             operator = self.derivative_operator()
             if operator is not None:
-                factors.append(_differentiate(self.term(), operator))
+                factors.append(differentiate(self.term(), operator))
                 break
             token = self.peek()
             if token.kind == "number" and previous is not None and previous.kind == "number" and factors:
                 # 2 3: TeX prints 23, but a reader may mean 2·3.
                 self.take()
                 pick = self.choices.choose(("one number", "a product"), f"{previous.text} {token.text}")
-                joined = _number(previous.text + token.text)
-                factors[-1] = joined if pick == 0 else _multiply(factors[-1], _number(token.text))
+                joined = number_from(previous.text + token.text)
+                factors[-1] = joined if pick == 0 else product_of(factors[-1], number_from(token.text))
                 previous = None
                 continue
             factors.append(self.factor())
@@ -434,7 +412,7 @@ class Reader:
             raise Unreadable("a term with nothing in it")
         product = factors[0]
         for factor in factors[1:]:
-            product = _multiply(product, factor)
+            product = product_of(product, factor)
         return product
 
     def factor(self) -> Expr:
@@ -458,7 +436,7 @@ class Reader:
                 base = base.T
             elif self.at("char", "^"):
                 self.take()
-                base = _power(base, self.script())
+                base = power_of(base, self.script())
             elif self.at("char", "'"):
                 self.take()
                 base = self._prime(base)
@@ -505,7 +483,7 @@ class Reader:
             return self.group(scripts_follow=False)
         token = self.take()
         if token.kind == "number":
-            return _single_digit(token.text)
+            return digit_script(token.text)
         if token.kind == "letter":
             return self.symbol(token.text)
         if token.kind == "cmd" and token.text in grammar.GREEK:
@@ -513,7 +491,7 @@ class Reader:
         if token.kind == "cmd" and token.text in ("frac", "dfrac", "tfrac"):
             return self.frac()  # x^\frac12
         if token.kind == "char" and token.text == "-" and self.at("number"):
-            return -_single_digit(self.take().text)
+            return -digit_script(self.take().text)
         raise Unreadable(f"cannot read the exponent {token.text!r}")
 
     def group(self, scripts_follow: bool = True) -> Expr:
@@ -533,10 +511,10 @@ class Reader:
         if (
             scripts_follow
             and len(tokens) == 1
-            and _is_plain_name(tokens)
+            and is_plain_name(tokens)
             and (self.at("char", "_") or self.at("char", "^"))
         ):
-            return self.name(_greek(tokens[0]))  # { p }_{ i }: a name in spaced braces, then its scripts
+            return self.name(greek_name(tokens[0]))  # { p }_{ i }: a name in spaced braces, then its scripts
         return self._whole(tokens)
 
     def primary(self) -> Expr:
@@ -545,7 +523,7 @@ class Reader:
             raise Unreadable("the equation ends too early")
         if token.kind == "number":
             self.take()
-            return _number(token.text)
+            return number_from(token.text)
         if token.kind == "letter":
             return self.letter_run()
         if token.kind == "word":
@@ -590,7 +568,7 @@ class Reader:
         self.take()
         if bar == "|":
             if isinstance(value, (MatrixExpr, MatrixBase)):
-                return _determinant(value)  # |A| of a matrix is its determinant
+                return determinant(value)  # |A| of a matrix is its determinant
             return Abs(value)
         if self.at("char", "_"):
             self.take()
@@ -604,263 +582,6 @@ class Reader:
         return Abs(value)
 
     # -- names -----------------------------------------------------------------------------
-
-    def letter_run(self) -> Expr:
-        """Letters written together: a known word (CE, softmax) is a name; otherwise a product."""
-        run = [self.take()]
-        while (
-            self.peek() is not None
-            and self.peek().start == run[-1].end
-            and (self.at("letter") or self.at("char", "_name"))
-        ):
-            run.append(self.take())
-        if any(t.text == "_name" for t in run):
-            return self.name("".join("_" if t.text == "_name" else t.text for t in run), word=True)
-        word = "".join(t.text for t in run)
-        if word in grammar.WORDS or word in grammar.FUNCTIONS or word in grammar.VARIADIC:
-            return self.function_or_name(word)
-        # Not a word: xy is x times y, so each letter is a factor of its own (\log xy is open).
-        self.position -= len(run) - 1
-        if run[0].text == "e" and self.at("char", "^"):
-            return E
-        return self.name(run[0].text)
-
-    def symbol(self, name: str) -> Symbol:
-        if name == self.letters.size.name:
-            return self.letters.size
-        if self.letters.columns is not None and name == self.letters.columns.name:
-            return self.letters.columns
-        if len(name) == 1 and name in self.letters.index_letters:
-            return Symbol(name, integer=True, positive=True)
-        return Symbol(name)
-
-    def function_or_name(self, word: str) -> Expr:
-        if word in grammar.FUNCTIONS or word in grammar.VARIADIC or word == grammar.SOFTMAX:
-            return self.named_function(word)
-        if word == "diag":
-            vector = self.function_argument()
-            if not (isinstance(vector, MatrixExpr) and vector.shape[1] == 1):
-                raise Unreadable("diag of something that is not a vector")
-            return DiagMatrix(vector)
-        return self.name(word, word=True)
-
-    def name(self, name: str, *, word: bool = False, bold: bool = False) -> Expr:
-        """A name with its scripts in either order (``x^2_i``), applied to an argument or not."""
-        indices: list | None = None
-        superscript: Expr | None = None
-        layer: list | None = None
-        transpose = False
-        primes = 0
-        while True:
-            if self.at("char", "_") and indices is None:
-                self.take()
-                indices = self.subscript()
-            elif self.at("char", "^") and superscript is None and layer is None and not transpose:
-                if self._transpose_follows() or (bold and self._plain_t_follows()):
-                    transpose = True
-                    continue
-                layer = self._layer_index()
-                if layer is None:
-                    self.take()
-                    superscript = self.script()
-            elif self.at("char", "'"):
-                self.take()
-                primes += 1
-            else:
-                break
-        if indices is not None and name in ("δ", "delta"):
-            if len(indices) != 2:
-                raise Unreadable("a Kronecker delta needs two indices")
-            value = KroneckerDelta(*indices)
-        else:
-            value = self._named_value(name, indices, layer, bold)
-        # A family p_i and a plain p are told apart: h_t can be a vector while h(x) is a function.
-        key = f"{name}_" if isinstance(value, Indexed) else name
-        applied, chosen = self.application(name, key, value, primes, word)
-        if applied is not None:
-            value = applied
-        else:
-            for _ in range(primes):
-                value = self._prime(value)
-            if not chosen:
-                self.evidence.alone.add(key)
-        if transpose:
-            if not isinstance(value, (MatrixExpr, MatrixBase)):
-                raise Unreadable(f"a transpose of {name}, which is not a vector or matrix")
-            value = value.T
-        if superscript is not None:
-            value = _power(value, superscript)
-        return value
-
-    def _plain_t_follows(self) -> bool:
-        if self.at("letter", "T", 1) or (
-            self.at("char", "{", 1) and self.at("letter", "T", 2) and self.at("char", "}", 3)
-        ):
-            self.position += 2 if self.at("letter", "T", 1) else 4
-            return True
-        return False
-
-    def _layer_index(self) -> list | None:
-        """``x^{(i)}``, ``W^{[l]}``, ``h^{(t-1)}``: an index in brackets, taken, or None.
-
-        A superscript in parentheses or brackets is a sample, layer or step index: nobody
-        writes x^{(2)} for x². Only indices are taken: ``e^{(x+y)}`` stays a power.
-        """
-        if not (self.at("char", "{", 1) and self.peek(2) is not None and self.peek(2).text in ("(", "[")):
-            return None
-        closing = ")" if self.peek(2).text == "(" else "]"
-        index = 3
-        inner: list[Token] = []
-        while (token := self.peek(index)) is not None and token.text != closing:
-            if not (token.kind in ("letter", "number") or token.text in ("+", "-")):
-                return None
-            inner.append(token)
-            index += 1
-        if not inner or not self.at("char", "}", index + 1):
-            return None
-        if any(t.kind == "letter" and t.text == "e" for t in inner):
-            return None
-        self.position += index + 2
-        value = self._whole(inner)
-        bracket = "()" if closing == ")" else "[]"
-        self.choices.settle(f"^{{{bracket[0]}…{bracket[1]}}} read as an index, not a power")
-        return [bracket, value]
-
-    def _named_value(self, name: str, indices, layer, bold: bool) -> Expr:
-        if bold:
-            return self.bold(name, indices)
-        if layer is not None:
-            bracket, value = layer
-            base = IndexedBase(f"{name}^{bracket}")
-            return Indexed(base, value, *(indices or ()))
-        if indices is not None:
-            return Indexed(IndexedBase(name), *indices)
-        if name == "e":
-            return E
-        return self.symbol(name)
-
-    def subscript(self) -> list[Expr]:
-        if not self.at("char", "{"):
-            token = self.take()
-            if token.kind == "number":
-                return [_single_digit(token.text)]
-            if token.kind == "letter":
-                return [self.symbol(token.text)]
-            if token.kind == "cmd" and token.text in grammar.GREEK:
-                return [self.symbol(grammar.GREEK[token.text])]
-            raise Unreadable(f"cannot read the subscript {token.text!r}")
-        self.take()
-        start = self.position
-        # Letters written together are separate indices (δ_{ij}, W_{ij}); commas separate too.
-        plain = []
-        while self.at("letter") or self.at("number") or self.at("char", ",") or self._at_greek():
-            token = self.take()
-            if token.kind != "char":
-                plain.append(token)
-        if self.at("char", "}") and plain and all(t.kind != "number" for t in plain):
-            self.take()
-            if len(plain) > 1 and "".join(t.text for t in plain) in grammar.WORDS:
-                return [Symbol("".join(t.text for t in plain))]  # L_{CE}: a label, not indices
-            return [self.symbol(_greek(t)) for t in plain]
-        if self.at("char", "}") and len(plain) > 1 and all(t.kind == "number" for t in plain):
-            self.take()  # W_{1,2}: one number per index
-            return [_number(t.text) for t in plain]
-        if self.at("char", "}") and len(plain) == 1:
-            self.take()
-            return [_number(plain[0].text)]
-        self.position = start
-        indices = [self.expression()]
-        while self.at("char", ","):
-            self.take()
-            indices.append(self.expression())
-        self.expect("char", "}")
-        return indices
-
-    def _at_greek(self) -> bool:
-        return self.at_command(grammar.GREEK)
-
-    def application(self, name: str, key: str, value, primes: int, word: bool) -> tuple[Expr | None, bool]:
-        """``name(…)``: the application, or None for a product; and whether that was a choice.
-
-        ``key`` is the name as :class:`PostNames` knows it: ``p_`` for the family p_i.
-
-        Certain: several arguments, a bar ``P(t | z)``, a prime ``f'(x)``, a word
-        (``\\mathrm{ReLU}(x)``). Otherwise the post's names settle it (:class:`PostNames`),
-        σ(…) is the logistic function unless the post also uses σ on its own, and anything
-        else is read both ways.
-        """
-        opening = self.peek()
-        if opening is None or opening.kind != "char" or opening.text not in "([":
-            return None, False
-        if opening.text == "[" and not (word or name in _APPLIED_WITH_BRACKETS):
-            return None, False
-        if isinstance(value, (MatrixExpr, MatrixBase)) or (isinstance(value, Symbol) and value.is_integer):
-            return None, False
-        start = self.position
-        arguments, conditional = self._arguments()
-        if len(arguments) > 1 or conditional or primes or word or name in _APPLIED_WITH_BRACKETS:
-            self.evidence.applied.add(key)
-            return self._apply(name, value, arguments, primes, conditional), False
-        settled = self.names.is_function(key)
-        if settled is None and key == grammar.LOGISTIC_LETTER and not self.names.uses_both(key):
-            settled = True
-        if settled is None:
-            # One name is read one way throughout the row: f(x) and f(y) are both calls or both products.
-            pick = self.choices.choose(("an application", "a product"), f"{name}(…)", key=key)
-        else:
-            pick = 0 if settled else 1
-            if key in self.names.conventional:
-                self.choices.settle(
-                    f"{name}(…) read as an application: {name} names a function by convention"
-                )
-            elif name != grammar.LOGISTIC_LETTER or not settled:
-                how = "applies it to arguments" if settled else "uses it on its own"
-                reading = "an application" if settled else "a product"
-                self.choices.settle(f"{name}(…) read as {reading}: the post {how} elsewhere")
-        if pick == 1:
-            self.position = start
-            return None, True
-        return self._apply(name, value, arguments, primes, conditional), True
-
-    def _arguments(self) -> tuple[list, bool]:
-        """``(a, b)`` or ``(t | z)``: the arguments, and whether a bar made it a conditional."""
-        closing = ")" if self.take().text == "(" else "]"
-        arguments = []
-        bars, self.bars = self.bars, 1  # a bar inside separates, P(t | z)
-        conditional = False
-        try:
-            while True:
-                arguments.append(self.expression())
-                if self.at("char", ","):
-                    self.take()
-                elif self.at("char", "|"):
-                    self.take()
-                    conditional = True
-                else:
-                    break
-        finally:
-            self.bars = bars
-        self.expect("char", closing)
-        return arguments, conditional
-
-    def _apply(self, name: str, value, arguments: list, primes: int, conditional: bool) -> Expr:
-        if isinstance(value, Indexed):  # p_θ(x): a function named by its subscripted name
-            label = f"{value.base}_{{{','.join(map(str, value.indices))}}}"
-        elif isinstance(value, Symbol):
-            label = value.name
-        else:
-            raise Unreadable(f"{name}(…) applies something that is not a name")
-        if conditional:
-            label = f"{label}|"
-        if name == grammar.LOGISTIC_LETTER and len(arguments) == 1 and not conditional:
-            self.choices.settle("σ(…) read as the logistic function 1/(1 + e^{−x})")
-            call = grammar.FUNCTIONS["sigmoid"]
-            return _derivative_at(call, arguments[0], primes)
-        if primes:
-            if len(arguments) != 1:
-                raise Unreadable(f"{name}' of several arguments: which one is meant?")
-            return _derivative_at(Function(label), arguments[0], primes)
-        return Function(label)(*arguments)
 
     # -- functions -------------------------------------------------------------------------
 
@@ -896,13 +617,13 @@ class Reader:
             elif base is not None:
                 value = log(argument) if base in (E, Symbol("e")) else log(argument, base)
             else:
-                value = _derivative_at(grammar.FUNCTIONS[name], argument, primes)
+                value = derivative_at(grammar.FUNCTIONS[name], argument, primes)
                 if power == -1 and name in grammar.INVERSES:
                     # \sin^{-1} x: the inverse function, or one over the sine.
                     what = f"\\{name}^{{-1}}"
                     if self.choices.choose(("the inverse function", "the reciprocal"), what) == 0:
-                        return _derivative_at(grammar.FUNCTIONS[grammar.INVERSES[name]], argument, primes)
-        return _power(value, power) if power is not None else value
+                        return derivative_at(grammar.FUNCTIONS[grammar.INVERSES[name]], argument, primes)
+        return power_of(value, power) if power is not None else value
 
     def function_argument(self) -> Expr:
         """A bracketed argument, or one factor; ``\\log x y`` is log(xy) or log(x)·y."""
@@ -920,7 +641,7 @@ class Reader:
             )
             if pick == 0:
                 while self._juxtaposed_factor_follows():
-                    argument = _multiply(argument, self.factor())
+                    argument = product_of(argument, self.factor())
             else:
                 self.position = start
         return argument
@@ -980,7 +701,7 @@ class Reader:
         if name in grammar.CONSTANTS:
             return grammar.CONSTANTS[name]
         if name == "det":
-            return _determinant(self.function_argument())
+            return determinant(self.function_argument())
         if name in ("nabla", "partial"):
             return self.operator_derivative(name)
         if name in grammar.STYLES or name in grammar.ACCENTS:
@@ -1000,91 +721,6 @@ class Reader:
             raise Unreadable(f"\\{name} is not supported by the checker")
         raise Unreadable(f"unknown command \\{name}")
 
-    def _styled(self, style: str, tokens: list[Token] | None) -> Expr:
-        """``\\mathbf{x}``, ``\\hat{y}``, ``\\hat y``, ``\\mathrm{ReLU}``, ``\\mathbb{E}``, ``{\\bf x}``."""
-        if tokens is None:
-            tokens = self.braced_tokens()
-        if style in ("text", "mbox", "textrm") and not _is_known_text(tokens):
-            raise Unreadable(f"the text {_text(tokens)!r} inside an equation")
-        bold = style in grammar.BOLD or style == "bf"
-        if not tokens:
-            raise Unreadable(f"\\{style} with nothing in it")
-        if style in grammar.ACCENTS:
-            return self._accented(style, tokens)
-        if tokens[0].kind == "cmd" and tokens[0].text in grammar.ACCENTS:
-            return self._accented(tokens[0].text, tokens[1:], bold=bold)  # \mathbf{\hat y}
-        if len(tokens) == 1 and tokens[0].kind == "number" and bold and tokens[0].text in ("0", "1"):
-            size = self.letters.size
-            return (ZeroMatrix if tokens[0].text == "0" else OneMatrix)(size, 1)
-        if not _is_plain_name(tokens):
-            sub = self._sub(tokens)
-            if style in ("mathrm", "operatorname", "mathit") and not bold:
-                return sub._whole_self()
-            raise Unreadable(f"\\{style}{{{_text(tokens)}}}")
-        word = "".join(_greek(t) if t.kind == "cmd" else t.text for t in tokens)
-        word = word.replace("_name", "_")
-        if style == "mathbb" and len(word) == 1:
-            word = _double_struck(word)
-        if len(word) > 1:
-            if bold:
-                raise Unreadable(f"the bold word {word!r}")
-            return self.function_or_name(word)
-        if bold and not self._bold_entry_follows():
-            return self.name(word, bold=True)
-        return self.name(word, word=style in ("operatorname",) or word in _APPLIED_WITH_BRACKETS)
-
-    def _whole_self(self) -> Expr:
-        value = self.expression()
-        if not self.done():
-            raise Unreadable(f"unexpected {self.peek().text!r}")
-        return value
-
-    def _accented(self, accent: str, tokens: list[Token], bold: bool = False) -> Expr:
-        """``\\hat{y}_i`` is ŷ_i; ``\\hat{y_i}`` is read as ŷ_i too, and says so."""
-        bold = bold or any(t.kind == "cmd" and t.text in grammar.BOLD for t in tokens)
-        inner = [t for t in tokens if not (t.kind == "cmd" and t.text in grammar.STYLES)]
-        inner = [t for t in inner if t.text not in ("{", "}")]
-        if not inner or not (inner[0].kind == "letter" or inner[0].text in grammar.GREEK):
-            raise Unreadable(f"\\{accent} over {_text(tokens)!r}")
-        name = _greek(inner[0]) + grammar.ACCENTS[accent]
-        if len(inner) > 1:
-            if inner[1].text != "_":
-                raise Unreadable(f"\\{accent} over {_text(tokens)!r}")
-            # \hat{y_i}: the hat over the entry, read as the entry of the family ŷ.
-            self.choices.settle(f"\\{accent}{{{_text(inner)}}} read as \\{accent}{{{_greek(inner[0])}}}_…")
-            sub = self._sub(inner[2:])
-            indices = sub.subscript_tokens_whole()
-            value = Indexed(IndexedBase(name), *indices)
-            self.evidence.alone.add(f"{name}_")
-            return _power(value, self.script_after()) if self.at("char", "^") else value
-        if bold and not self._bold_entry_follows():
-            return self.name(name, bold=True)
-        return self.name(name)
-
-    def subscript_tokens_whole(self) -> list[Expr]:
-        indices = self.subscript()
-        if not self.done():
-            raise Unreadable(f"unexpected {self.peek().text!r} in a subscript")
-        return indices
-
-    def script_after(self) -> Expr:
-        self.take()
-        return self.script()
-
-    def _bold_entry_follows(self) -> bool:
-        """``\\mathbf{x}_i`` is an entry of the vector, read as ``x_i``; a bare ``\\mathbf{x}`` is not."""
-        return self.at("char", "_")
-
-    def bold(self, name: str, indices) -> Expr:
-        """A bold letter is a vector (lower case: N entries) or a matrix (capital: N × columns)."""
-        if indices is not None:
-            return Indexed(IndexedBase(name), *indices)
-        size = self.letters.size
-        columns = self.letters.columns or size
-        if name[0].isupper():
-            return MatrixSymbol(name, size, columns)
-        return MatrixSymbol(name, columns if name in self.letters.column_families else size, 1)
-
     def square_root(self) -> Expr:
         degree = None
         if self.at("char", "["):
@@ -1097,21 +733,11 @@ class Reader:
         radicand = self.group() if self.at("char", "{") else self.factor()
         return sqrt(radicand) if degree is None else root(radicand, degree)
 
-    def operator_derivative(self, name: str) -> Expr:
-        """``\\nabla_\\theta L`` and ``\\partial_{z_i} L``: the derivative of what follows."""
-        if not self.at("char", "_"):
-            raise Unreadable(f"a \\{name} without the variable it differentiates by")
-        self.take()
-        variable = self.group() if self.at("char", "{") else self.subscript()[0]
-        _check_variable(variable)
-        self.variable = variable
-        return _differentiate(self.term(), [(variable, 1)])
-
     def raw_group(self) -> str:
         """The text of a braced group, as written (``\\text{if }`` → ``if``)."""
         if not self.at("char", "{"):
             raise Unreadable(f"expected {{ but found {self.take().text!r}")
-        return _text(self.braced_tokens()).strip()
+        return tex_text(self.braced_tokens()).strip()
 
     def braced_tokens(self) -> list[Token]:
         if not self.at("char", "{"):
@@ -1131,484 +757,7 @@ class Reader:
 
     # -- environments --------------------------------------------------------------------------
 
-    def _environment_name(self) -> str:
-        # Positioned at or just after \begin.
-        offset = 1 if self.at("cmd", "begin") else 0
-        if not self.at("char", "{", offset):
-            raise Unreadable("\\begin without an environment name")
-        parts = []
-        index = offset + 1
-        while self.peek(index) is not None and not self.at("char", "}", index):
-            parts.append(self.peek(index).text)
-            index += 1
-        return "".join(parts)
-
-    def _skip_environment_name(self) -> str:
-        name = self._environment_name()
-        if self.at("cmd", "begin"):
-            self.take()
-        self.raw_group()
-        if name == "array" and self.at("char", "{"):
-            self.raw_group()  # the column specification {cc}
-        return name
-
-    def matrix(self) -> Expr:
-        name = self._skip_environment_name()
-        rows: list[list[Expr]] = [[]]
-        while True:
-            if self.at("cmd", "end"):
-                self.take()
-                self.raw_group()
-                break
-            if self.at_command(grammar.ELISIONS):
-                raise Unreadable(f"a matrix with elided entries \\{self.peek().text}")
-            rows[-1].append(self.expression())
-            if self.at("char", "&"):
-                self.take()
-            elif self.at("rowsep"):
-                self.take()
-                if not self.at("cmd", "end"):
-                    rows.append([])
-            elif not self.at("cmd", "end"):
-                raise Unreadable(f"unexpected {self.take().text!r} in a matrix")
-        if len({len(r) for r in rows}) != 1:
-            raise Unreadable("matrix rows of different lengths")
-        matrix = ImmutableMatrix(rows)
-        if name in grammar.DETERMINANTS:
-            return _determinant(matrix)
-        return matrix
-
-    def cases(self) -> Cases:
-        self._skip_environment_name()
-        branches = []
-        while not self.at("cmd", "end"):
-            value = self.expression()
-            condition_tokens = []
-            while not (self.at("rowsep") or self.at("cmd", "end")):
-                condition_tokens.append(self.take())
-            branches.append(Case(value, self.condition(condition_tokens)))
-            if self.at("rowsep"):
-                self.take()
-        self.take()
-        self.raw_group()
-        return Cases(tuple(branches))
-
-    def condition(self, tokens: list[Token]):
-        """``, & \\text{if } i = j``, ``\\quad (i \\neq n)``, ``当 i = j 时``: a relation or None."""
-        reader = self._sub(
-            [t for t in tokens if not (t.kind == "char" and t.text in ",&():") and t.kind != "quad"]
-        )
-        words, relation = [], []
-        while not reader.done():
-            if reader.at_command(("text", "textrm", "mbox", "mathrm")):
-                reader.take()
-                words.append(reader.raw_group())
-            elif reader.at("word"):
-                words.append(reader.take().text)
-            else:
-                relation.append(reader.take())
-        if any(w in grammar.OTHERWISE_WORDS for w in words):
-            return None
-        if not relation:
-            if not words:
-                return None
-            if all(w in grammar.CONDITION_WORDS or not w for w in words):
-                raise Unreadable("a case without a condition")
-            raise Unreadable(f"cannot read the condition {' '.join(words)!r}")
-        unknown = [w for w in words if w and w not in grammar.CONDITION_WORDS]
-        if unknown:
-            raise Unreadable(f"cannot read the condition {' '.join(unknown)!r}")
-        statement = self._sub(relation).statement()
-        if len(statement.sides) != 2 or statement.continues:
-            raise Unreadable(f"cannot read the condition {_text(relation)!r}")
-        a, b = statement.sides
-        relation_class = grammar.RELATION_CLASSES.get(
-            "eq" if statement.relation in ("eq", "def") else statement.relation
-        )
-        if relation_class is None:
-            raise Unreadable(f"cannot read the condition {_text(relation)!r}")
-        return relation_class(a, b)
-
     # -- fractions and derivatives -----------------------------------------------------------
-
-    def frac(self) -> Expr:
-        numerator_tokens, denominator_tokens = self.frac_arguments()
-        return self._fraction(numerator_tokens, denominator_tokens)
-
-    def frac_arguments(self) -> tuple[list[Token], list[Token]]:
-        """The two arguments of ``\\frac``, each a braced group or a single TeX token.
-
-        TeX reads digits one at a time, so ``\\frac12 x`` is ½·x, not 12/x: a number the
-        tokenizer kept whole is split here. Digits glued on after the denominator
-        (``\\frac123``, ½ followed by 3) are refused, as ``z_12`` is.
-        """
-        numerator = self._frac_argument()
-        denominator = self._frac_argument()
-        after = self.peek()
-        if (
-            len(denominator) == 1
-            and denominator[0].kind == "number"
-            and after is not None
-            and after.kind == "number"
-            and after.start == denominator[0].end
-        ):
-            raise Unreadable(
-                f"a \\frac whose denominator is the digit {denominator[0].text} alone, "
-                f"with {after.text} run on after it: write \\frac{{…}}{{…}}"
-            )
-        return numerator, denominator
-
-    def _frac_argument(self) -> list[Token]:
-        token = self.peek()
-        if token is not None and token.kind == "number" and len(token.text) > 1:
-            if not (token.text[0].isdigit() and token.text[1].isdigit()):
-                raise Unreadable(f"\\frac followed by {token.text} without braces: write \\frac{{…}}{{…}}")
-            # The split is kept in self.tokens, so a reader that backs up reads the same tokens again.
-            first = Token("number", token.text[0], token.start, token.start + 1)
-            rest = Token("number", token.text[1:], token.start + 1, token.end)
-            self.tokens[self.position : self.position + 1] = [first, rest]
-        return self.braced_tokens()
-
-    def _fraction(self, numerator: list[Token], denominator: list[Token]):
-        variables = self._differentials(denominator)
-        if variables is not None:
-            order, rest = _derivative_order(numerator)
-            if order is None:
-                raise Unreadable("a fraction over d… or ∂… that is not a derivative")
-            if order != sum(count for _, count in variables):
-                raise Unreadable("the orders of the derivative above and below the line differ")
-            if not rest:
-                raise Unreadable("a derivative operator ∂/∂x with nothing to differentiate")
-            self.variable = variables[-1][0]  # a later prime in the same statement means d/d(variable)
-            inner = self._sub(rest)
-            inner.variable = self.variable
-            value = inner.expression()
-            if not inner.done():
-                raise Unreadable(f"unexpected {inner.peek().text!r}")
-            return _differentiate(value, variables)
-        if numerator and numerator[0].kind == "cmd" and numerator[0].text == "partial":
-            raise Unreadable("∂ over something that is not ∂ of a variable")
-        return _multiply(self._whole(numerator), Pow(self._whole(denominator), -1))
-
-    def _differentials(self, tokens: list[Token]) -> list[tuple[Expr, int]] | None:
-        """The variables of ``∂x``, ``dx dy``, ``∂w^2``, or None if ``tokens`` are not differentials."""
-        if not tokens or not _is_differential_mark(tokens, 0):
-            return None
-        groups: list[list[Token]] = []
-        depth = 0
-        for index, token in enumerate(tokens):
-            if depth == 0 and _is_differential_mark(tokens, index):
-                groups.append([])
-                continue
-            depth += token.kind == "char" and token.text == "{"
-            depth -= token.kind == "char" and token.text == "}"
-            groups[-1].append(token)
-        variables = []
-        partial = tokens[0].kind == "cmd"
-        for group in groups:
-            count = 1
-            if len(group) >= 3 and group[-2].text == "^" and group[-1].kind == "number":
-                count, group = int(group[-1].text), group[:-2]
-            elif (
-                len(group) >= 5 and group[-4].text == "^" and group[-3].text == "{" and group[-1].text == "}"
-            ):
-                if group[-2].kind != "number":
-                    return None
-                count, group = int(group[-2].text), group[:-4]
-            if not group:
-                return None if not partial else _raise("∂ with nothing after it")
-            sub = self._sub(group)
-            try:
-                variable = sub.factor()
-            except Unreadable:
-                if partial:
-                    raise
-                return None
-            if not sub.done():
-                if partial:
-                    raise Unreadable(f"cannot read the variable after ∂: {group[0].text!r}")
-                return None
-            _check_variable(variable)
-            variables.append((variable, count))
-        return variables
-
-    def derivative_operator(self) -> list[tuple[Expr, int]] | None:
-        """``\\frac{∂}{∂x}`` or ``\\frac{d^2}{dx^2}`` standing before what it differentiates."""
-        if not self.at_command(("frac", "dfrac", "tfrac")):
-            return None
-        start = self.position
-        self.take()
-        numerator, denominator = self.frac_arguments()
-        order, rest = _derivative_order(numerator)
-        if order is not None and not rest:
-            variables = self._differentials(denominator)
-            if variables is not None:
-                if order != sum(count for _, count in variables):
-                    raise Unreadable("the orders of the derivative above and below the line differ")
-                self.variable = variables[-1][0]
-                return variables
-        self.position = start
-        return None
-
-    def big_operator(self) -> Expr:
-        """``\\sum_{k=1}^{N}``, ``\\sum^{N}_{k=1}``, ``\\sum_{i,j}``, ``\\sum_{k \\neq i}``, ``\\prod``."""
-        operator = self.take().text
-        ranges = None
-        upper = None
-        while self.at("char", "_") or self.at("char", "^"):
-            if self.take().text == "_":
-                if ranges is not None:
-                    raise Unreadable(f"\\{operator} with two subscripts")
-                ranges = self._sum_ranges(self.braced_tokens())
-            else:
-                upper = self.script()
-        if ranges is None:
-            raise Unreadable(f"a \\{operator} without its index")
-        body = self.term()
-        if upper is not None and len(ranges) != 1:
-            raise Unreadable(f"one upper limit for several indices of a \\{operator}")
-        for variable, lower, excluded in reversed(ranges):
-            top = upper if upper is not None else self.letters.size
-            if (top - lower).is_Integer and top - lower > MAX_TERMS:
-                raise Unreadable(f"a \\{operator} of more than {MAX_TERMS} terms")
-            if excluded is not None:
-                if operator == "prod":
-                    raise Unreadable("a product that leaves out one index")
-                body = SumExcept(body, (variable, lower, top), excluded)
-            else:
-                body = (Sum if operator == "sum" else Product)(body, (variable, lower, top))
-        return body
-
-    def _sum_ranges(self, tokens: list[Token]) -> list[tuple]:
-        """``k=1``, ``k``, ``k \\neq i``, ``i, j``: one (index, lower, excluded) per index."""
-        pieces: list[list[Token]] = [[]]
-        for token in tokens:
-            if token.kind == "char" and token.text == ",":
-                pieces.append([])
-            else:
-                pieces[-1].append(token)
-        return [self._sum_range(piece) for piece in pieces]
-
-    def _sum_range(self, tokens: list[Token]) -> tuple:
-        sub = self._sub(tokens)
-        if not (sub.at("letter") or sub._at_greek()):
-            raise Unreadable("a sum whose index is not a letter")
-        variable = sub.symbol(_greek(sub.take()))
-        if not variable.is_integer:
-            variable = Symbol(variable.name, integer=True, positive=True)
-        if sub.done():
-            return variable, Integer(1), None
-        relation = sub.relation_here()
-        if relation == "eq":
-            lower = sub.expression()
-            if not sub.done():
-                raise Unreadable("cannot read the range of the sum")
-            return variable, lower, None
-        if relation == "ne":
-            excluded = sub.expression()
-            if not sub.done():
-                raise Unreadable("cannot read the range of the sum")
-            return variable, Integer(1), excluded
-        raise Unreadable("cannot read the range of the sum")
-
-
-#: Names applied with square brackets too: 𝔼[X], ℙ[A].
-_APPLIED_WITH_BRACKETS = frozenset({"𝔼", "ℙ", "Var", "Cov", "var", "cov"})
-
-
-def _is_differential_mark(tokens: list[Token], index: int) -> bool:
-    token = tokens[index]
-    if token.kind == "cmd" and token.text == "partial":
-        return True
-    if token.kind != "letter" or token.text != "d" or index + 1 >= len(tokens):
-        return False
-    before = tokens[index - 1] if index > 0 else None
-    if before is not None and before.kind == "char" and before.text in ("_", "^"):
-        return False
-    after = tokens[index + 1]
-    return after.kind in ("letter", "cmd") or after.text == "{"
-
-
-def _derivative_order(numerator: list[Token]) -> tuple[int | None, list[Token]]:
-    """``∂^2 L`` → (2, [L]); ``dy`` → (1, [y]); not a derivative's numerator → (None, …)."""
-    if not numerator:
-        return None, numerator
-    first = numerator[0]
-    if not (
-        (first.kind == "cmd" and first.text == "partial") or (first.kind == "letter" and first.text == "d")
-    ):
-        return None, numerator
-    rest = numerator[1:]
-    if first.kind == "letter" and rest and not (rest[0].kind in ("letter", "cmd") or rest[0].text in "{^("):
-        return None, numerator
-    if len(rest) >= 2 and rest[0].text == "^" and rest[1].kind == "number":
-        return int(rest[1].text), rest[2:]
-    if len(rest) >= 4 and rest[0].text == "^" and rest[1].text == "{" and rest[3].text == "}":
-        if rest[2].kind != "number":
-            raise Unreadable("a derivative whose order is not a number")
-        return int(rest[2].text), rest[4:]
-    return 1, rest
-
-
-def _check_variable(variable) -> None:
-    if isinstance(variable, Symbol) and variable.is_integer:
-        raise Unreadable(f"a derivative with respect to the index {variable} (did you mean one component?)")
-    if not isinstance(variable, (Symbol, Indexed, MatrixSymbol)):
-        raise Unreadable("a derivative with respect to something that is not a variable")
-
-
-def _differentiate(value, variables: list[tuple[Expr, int]]):
-    if any(isinstance(v, MatrixSymbol) for v, _ in variables):
-        if len(variables) != 1 or variables[0][1] != 1:
-            raise Unreadable("a second derivative by a vector or matrix is not supported")
-        if isinstance(value, MatrixExpr):
-            raise Unreadable("a derivative of a vector by a vector (a Jacobian) is not supported")
-        return Gradient(value, variables[0][0])
-    if isinstance(value, (MatrixExpr, MatrixBase)):
-        raise Unreadable("a derivative of a vector or matrix by a scalar is not supported")
-    return Derivative(value, *variables)
-
-
-def _derivative_at(function, argument, primes: int):
-    """f(x), f'(x), f''(x): a prime differentiates by the argument, at the argument."""
-    if not primes:
-        return function(argument)
-    if isinstance(argument, (Symbol, Indexed)) and not (isinstance(argument, Symbol) and argument.is_integer):
-        return Derivative(function(argument), (argument, primes))
-    point = Dummy("u", dummy_index=0)  # the same in every reading, so equal readings compare equal
-    return Subs(Derivative(function(point), (point, primes)), point, argument)
-
-
-def _power(base, exponent):
-    # 10^9 is a number, but x^{1000} would expand into a thousand factors and 2^{10^9} would
-    # fill the memory with digits.
-    limit = MAX_NUMBER_POWER if isinstance(base, Expr) and base.is_number else MAX_POWER
-    if isinstance(exponent, Expr) and exponent.is_Integer and abs(exponent) > limit:
-        raise Unreadable(f"the power {exponent} is too large to check")
-    if base == E and isinstance(exponent, Symbol) and exponent.is_integer:
-        raise Unreadable(f"e^{{{exponent}}} raises e to the index {exponent}; write e^{{a_{exponent}}}")
-    if base == E:
-        return exp(exponent)
-    if isinstance(base, (MatrixExpr, MatrixBase)):
-        if not (isinstance(exponent, Expr) and exponent.is_Integer):
-            raise Unreadable("a matrix to a power that is not a whole number")
-        return base**exponent
-    return Pow(base, exponent)
-
-
-def _determinant(matrix):
-    from sympy import Determinant
-
-    if matrix.shape[0] != matrix.shape[1]:
-        raise Unreadable("the determinant of a matrix that is not square")
-    return matrix.det() if isinstance(matrix, MatrixBase) else Determinant(matrix)
-
-
-def _hadamard(a, b):
-    if isinstance(a, MatrixBase) and isinstance(b, MatrixBase):
-        if a.shape != b.shape:
-            raise Unreadable(f"an entrywise product of a {a.shape} and a {b.shape} matrix")
-        return a.multiply_elementwise(b)
-    if isinstance(a, (MatrixExpr, MatrixBase)) or isinstance(b, (MatrixExpr, MatrixBase)):
-        from sympy import HadamardProduct
-
-        return HadamardProduct(a, b)
-    return Mul(a, b)
-
-
-def _fold_elision(terms: list, elided: int) -> Expr:
-    """``a_1 + a_2 + \\cdots + a_N``: the sum Σ_{k=1}^{N} a_k, when every term fits one pattern."""
-    if elided >= len(terms):
-        raise Unreadable("elided terms \\cdots at the end of a sum")
-    first, last = terms[0], terms[-1]
-    index = Symbol("elided_k", integer=True, positive=True)
-    for atom in sorted(first.atoms(Indexed), key=str):
-        for position, start in enumerate(atom.indices):
-            if not start.is_Integer:
-                continue
-            pattern = _reindex(first, atom.base, position, start, index)
-            ends = [
-                a.indices[position]
-                for a in last.atoms(Indexed)
-                if a.base == atom.base and len(a.indices) > position
-            ]
-            for end in ends:
-                if _reindex(pattern, atom.base, position, index, end) != last:
-                    continue
-                middle = terms[1:-1]
-                if all(
-                    _reindex(pattern, atom.base, position, index, start + offset) == term
-                    for offset, term in enumerate(middle, start=1)
-                ):
-                    return Sum(pattern, (index, start, end))
-    raise Unreadable("elided terms \\cdots whose pattern cannot be read")
-
-
-def _reindex(expr, base, position: int, old, new):
-    def swap(entry: Indexed) -> Expr:
-        indices = list(entry.indices)
-        if entry.base == base and len(indices) > position and indices[position] == old:
-            indices[position] = new
-        return entry.base[tuple(indices)]
-
-    return expr.replace(lambda e: isinstance(e, Indexed), swap)
-
-
-def _is_plain_name(tokens: list[Token]) -> bool:
-    """One letter, a Greek letter, or a word of letters (and ``\\_``): nothing to read as math."""
-    if not tokens:
-        return False
-    if len(tokens) == 1 and tokens[0].kind == "cmd":
-        return tokens[0].text in grammar.GREEK
-    return all(t.kind == "letter" or t.text == "_name" for t in tokens)
-
-
-def _is_known_text(tokens: list[Token]) -> bool:
-    """``\\text{}`` is prose unless it holds one letter or a word the grammar knows (CE, softmax)."""
-    if not _is_plain_name(tokens):
-        return False
-    word = _text(tokens)
-    return len(tokens) == 1 or word in grammar.WORDS or word in grammar.FUNCTIONS
-
-
-def _greek(token: Token) -> str:
-    return grammar.GREEK.get(token.text, token.text) if token.kind == "cmd" else token.text
-
-
-def _text(tokens: list[Token]) -> str:
-    return "".join(
-        "\\" + t.text if t.kind == "cmd" else ("_" if t.text == "_name" else t.text) for t in tokens
-    )
-
-
-def _double_struck(letter: str) -> str:
-    for name in (f"DOUBLE-STRUCK CAPITAL {letter}", f"MATHEMATICAL DOUBLE-STRUCK CAPITAL {letter}"):
-        try:
-            return unicodedata.lookup(name)
-        except KeyError:
-            continue
-    return letter
-
-
-def _raise(message: str):
-    raise Unreadable(message)
-
-
-def _single_digit(text: str) -> Expr:
-    # TeX takes one character after _ or ^ without braces: z_12 is z_1 times 2.
-    if len(text) > 1:
-        raise Unreadable(f"_{text} or ^{text} without braces: write {{{text}}}")
-    return Integer(text)
-
-
-def _number(text: str) -> Expr:
-    return Rational(text) if "." in text else Integer(text)
-
-
-def _multiply(a, b):
-    if isinstance(a, (MatrixBase, MatrixExpr)) or isinstance(b, (MatrixBase, MatrixExpr)):
-        return a * b
-    return Mul(a, b)
 
 
 _SYMPY_FAILURES = (TypeError, ValueError, AttributeError, IndexError, RecursionError)
