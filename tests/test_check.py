@@ -371,3 +371,22 @@ def test_vector_forms_are_read_and_proven_at_a_generic_entry():
 def test_a_wrong_vector_form_is_found(right, wrong):
     report = check_text(VECTOR_POST.replace(right, wrong))
     assert report.count(WRONG) + report.count(UNCHECKED) == 1
+
+
+# -- a row that reads two ways is decided only when both readings agree ---------------------------
+
+
+def test_a_row_whose_readings_disagree_is_unchecked_and_names_the_ambiguity():
+    # a is never written on its own, so a(b + c) defines u as an application of a, or as a product.
+    (finding,) = check_text("$$u = a(b + c)$$\n").findings
+    assert finding.verdict == UNCHECKED
+    assert "a(…): an application or a product" in finding.detail and "disagree" in finding.detail
+
+
+def test_a_row_whose_readings_agree_is_decided_and_the_post_settles_the_rest():
+    # Written on its own in the second row, a is a value: a(b + c) is a product, and the report says so.
+    post = "$$u = a(b + c)$$\n\n$$u = ab + ac$$\n\n$$\\frac{\\partial u}{\\partial b} = a$$\n"
+    report = check_text(post)
+    assert [f.verdict for f in report.findings] == [DEFINITION, PROVEN, PROVEN]
+    assert "a(…) read as a product: the post uses it on its own elsewhere" in report.findings[0].detail
+    assert check_text("$$u = 2 3 - 23 + 1$$\n\n$$u = 1$$\n").findings[1].verdict != PROVEN

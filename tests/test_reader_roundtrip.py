@@ -131,7 +131,7 @@ sums = st.sampled_from(SUM_INDICES).flatmap(
 def derivatives(draw, inner: st.SearchStrategy[Expr]) -> Expr:
     """An unevaluated ∂f/∂v of an expression f by a plain symbol v in it (or an entry z_i)."""
     function = draw(inner.filter(lambda f: f.free_symbols & set(PLAIN) or f.atoms(Indexed)))
-    variables = sorted(f_symbol for f_symbol in function.free_symbols if f_symbol in PLAIN)
+    variables = sorted((s for s in function.free_symbols if s in PLAIN), key=str)
     variables += sorted(function.atoms(Indexed), key=str)
     variable = draw(st.sampled_from(variables))
     order = draw(st.sampled_from((1, 1, 1, 2)))

@@ -378,7 +378,9 @@ class _Judge:
         for statement in statements:
             self._restore(before)
             self.one_reading(piece, statement, current)
-            outcomes.append([(f.line, f.verdict) for f in self.findings[len(before["findings"]) :]])
+            verdicts = [(f.line, f.verdict) for f in self.findings[len(before["findings"]) :]]
+            # Two readings that define a name differently disagree, even if both are definitions.
+            outcomes.append((verdicts, [(d.name, d.expression) for d in self.definitions.values()]))
         self._restore(before)
         if any(outcome != outcomes[0] for outcome in outcomes[1:]):
             return None, False
@@ -401,7 +403,7 @@ class _Judge:
         shown = "; ".join(assumptions)
         for number in range(first, len(self.findings)):
             finding = self.findings[number]
-            if finding.verdict in (PROVEN, WRONG, UNCHECKED):
+            if finding.verdict in (PROVEN, WRONG, UNCHECKED, DEFINITION):
                 self.findings[number] = replace(finding, detail=f"{finding.detail}; read with {shown}")
 
     _STATE = ("definitions", "defined_at", "_serial", "_uses", "_label_families", "local")

@@ -323,9 +323,9 @@ class NameRules:
 
         Text run together with what follows (``\\text{if} i = j``) is prose, never a product.
         """
-        if not tokens or not all(t.kind in ("letter", "number") or t.text == "_name" for t in tokens):
+        if not tokens or not all(t.kind in ("letter", "number") or t.text in ("_name", "-") for t in tokens):
             raise Unreadable(f"the text {tex_text(tokens)!r} inside an equation")
-        if not tokens[0].kind == "letter":
+        if tokens[0].kind != "letter" or tokens[-1].text == "-":  # CE-loss, not a difference
             raise Unreadable(f"the text {tex_text(tokens)!r} inside an equation")
         word = tex_text(tokens)
         value = self.function_or_name(word) if len(tokens) > 1 else self.name(word)
