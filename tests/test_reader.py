@@ -355,5 +355,10 @@ def test_reading_is_linear_and_bounded_on_long_and_deep_input():
         read_latex(" + ".join(f"q_{n}(x)" for n in range(1, 8)) + " + " + " ".join(["2 3"] * 6))
     with pytest.raises(Unreadable, match="nested"):
         read_latex("(" * 200 + "x" + ")" * 200)
+    # Nested brackets after names that could be functions: each bracket is read once per reading.
+    names = "abfgloqrsuvwABCDFGHKMPQRSUVW"
+    nested = "".join(f"{name}(" for name in names) + "x" + ")" * len(names)
+    with pytest.raises(Unreadable, match="ways to read it"):
+        read_latex(nested)
     long_sum = " + ".join(f"x_{{{n}}}" for n in range(1, 600))
     assert len(read_latex(long_sum).expressions) == 1

@@ -219,10 +219,9 @@ class NameRules:
             return None, False
         if isinstance(value, (MatrixExpr, MatrixBase)) or (isinstance(value, Symbol) and value.is_integer):
             return None, False
-        start = self.position
-        arguments, conditional = self._arguments()
-        if len(arguments) > 1 or conditional or primes or word or name in _APPLIED_WITH_BRACKETS:
+        if primes or word or name in _APPLIED_WITH_BRACKETS or self._several_arguments():
             self.evidence.applied.add(key)
+            arguments, conditional = self._arguments()
             return self._apply(name, value, arguments, primes, conditional), False
         settled = self.names.is_function(key)
         if settled is None and key == grammar.LOGISTIC_LETTER and not self.names.uses_both(key):
@@ -241,9 +240,26 @@ class NameRules:
                 reading = "an application" if settled else "a product"
                 self.choices.settle(f"{name}(…) read as {reading}: the post {how} elsewhere")
         if pick == 1:
-            self.position = start
             return None, True
+        # The choice is made before the bracket is read, so it is read once in each reading.
+        arguments, conditional = self._arguments()
         return self._apply(name, value, arguments, primes, conditional), True
+
+    def _several_arguments(self) -> bool:
+        """At a bracket: does a comma or a bar stand at its top level, as in f(x, y) or P(t | z)?"""
+        depth = 0
+        index = 0
+        while (token := self.peek(index)) is not None:
+            if token.kind == "char" and token.text in "([{":
+                depth += 1
+            elif token.kind == "char" and token.text in ")]}":
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif depth == 1 and token.kind == "char" and token.text in (",", "|"):
+                return True
+            index += 1
+        return False
 
     def _arguments(self) -> tuple[list, bool]:
         """``(a, b)`` or ``(t | z)``: the arguments, and whether a bar made it a conditional."""

@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 
 from sympy import (
     Abs,
+    Add,
     Derivative,
     E,
     Expr,
     Indexed,
     Integer,
     MatrixBase,
+    Mul,
     Pow,
     Sum,
     Symbol,
@@ -348,6 +350,8 @@ class Reader(NameRules, CalculusRules, EnvironmentRules):
                 sign = 1 if self.take().text == "+" else -1
             if elided is not None:
                 return fold_elision(terms, elided)
+            if not any(isinstance(term, (MatrixExpr, MatrixBase)) for term in terms):
+                return Add(*terms)  # one Add of every term: adding them one by one is quadratic
             total = terms[0]
             for term in terms[1:]:
                 total = total + term
@@ -410,9 +414,11 @@ class Reader(NameRules, CalculusRules, EnvironmentRules):
             previous = token if token.kind == "number" and self.tokens[self.position - 1] is token else None
         if not factors:
             raise Unreadable("a term with nothing in it")
+        if not any(isinstance(factor, (MatrixExpr, MatrixBase)) for factor in factors):
+            return Mul(*factors)
         product = factors[0]
         for factor in factors[1:]:
-            product = product_of(product, factor)
+            product = product_of(product, factor)  # in order: matrices do not commute
         return product
 
     def factor(self) -> Expr:
