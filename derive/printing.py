@@ -27,6 +27,8 @@ from sympy import (
     MatrixBase,
     Mul,
     Pow,
+    Product,
+    Sum,
     Symbol,
     UnevaluatedExpr,
     exp,
@@ -124,7 +126,7 @@ class DerivePrinter(LatexPrinter):
         )
         function = expr.expr
         # ∂1/∂z, not ∂/∂z (1) · g, which reads as the derivative of the whole product.
-        if isinstance(function, (Symbol, Indexed)) or function.is_Number or _is_function_of_atoms(function):
+        if not _operator_form(expr):
             return f"\\frac{{{partial} {self._print(function)}}}{{{denominator}}}"
         return f"\\frac{{{partial}}}{{{denominator}}} \\left({self._print(function)}\\right)"
 
@@ -162,11 +164,16 @@ class DerivePrinter(LatexPrinter):
                 rest = self.parenthesize(_product(factors[1:]), PRECEDENCE["Mul"], strict=True)
                 return f"{self._print(factors[0])} {rest}"
             return super()._print_Mul(expr)
-        return " \\cdot ".join(self._factor(f) for f in factors)
+        last = len(factors) - 1
+        return " \\cdot ".join(self._factor(f, n == last) for n, f in enumerate(factors))
 
-    def _factor(self, factor: Basic) -> str:
-        """A factor of a dotted product: bracketed when it is a sum or carries a minus sign."""
-        if _is_negative(factor):
+    def _factor(self, factor: Basic, last: bool = True) -> str:
+        """A factor of a dotted product: bracketed when it is a sum or carries a minus sign.
+
+        A Σ or a ∂/∂x (…) before another factor is bracketed too: unbracketed, it would be read
+        as taking the rest of the product into its body (Σ_k a_k · b reads as Σ_k (a_k b)).
+        """
+        if _is_negative(factor) or (not last and _takes_what_follows(factor)):
             return f"\\left({self._print(factor)}\\right)"
         return self.parenthesize(factor, PRECEDENCE["Mul"], strict=True)
 
@@ -295,3 +302,18 @@ def relation(lhs: str, rhs: str, *, continued: bool, aligned: bool = False) -> s
     """``lhs = rhs``, or ``= rhs`` for a later step of a chain; ``&=`` for an align row."""
     equals = "&=" if aligned else "="
     return f"{equals} {rhs}" if continued else f"{lhs} {equals} {rhs}"
+
+
+def _operator_form(derivative: Derivative) -> bool:
+    """Whether a derivative prints as ∂/∂x (…) rather than as ∂f/∂x."""
+    function = derivative.expr
+    return not (
+        isinstance(function, (Symbol, Indexed)) or function.is_Number or _is_function_of_atoms(function)
+    )
+
+
+def _takes_what_follows(factor: Basic) -> bool:
+    """A Σ, a Π or a ∂/∂x (…): printed first in a product, it would take in the factors after it."""
+    if isinstance(factor, (Sum, Product, SumExcept)):
+        return True
+    return isinstance(factor, Derivative) and _operator_form(factor)

@@ -45,6 +45,7 @@ i, j, k, t, N = symbols("i j k t N", integer=True, positive=True)
 theta, tau, sigma = symbols("θ τ σ")
 p_, y_, z_, W_, h_ = (IndexedBase(n) for n in ("p", "y", "z", "W", "h"))
 yhat = IndexedBase("y\u0302")
+SOFTMAX = Symbol("softmax_k", integer=True, positive=True)  # the index of the softmax's sum
 
 
 def only(tex: str):
@@ -84,6 +85,9 @@ def check(tex: str, meaning) -> None:
         ("\\mathbb{E}[x^2]", Function("𝔼")(x**2)),
         ("f(x, y)", Function("f")(x, y)),
         ("P(x|z)", Function("P|")(x, z)),
+        ("\\operatorname{softmax}(\\mathbf{z})_i", exp(z_[i]) / Sum(exp(z_[SOFTMAX]), (SOFTMAX, 1, N))),
+        ("\\text{softmax}(z)_i", exp(z_[i]) / Sum(exp(z_[SOFTMAX]), (SOFTMAX, 1, N))),
+        ("\\sum_{k=1}^{N} - z_k", Sum(-z_[k], (k, 1, N))),
     ],
 )
 def test_functions_norms_and_absolute_values(tex, meaning):
@@ -123,6 +127,8 @@ def test_relations(tex, meaning):
         ("\\frac{\\partial^2 L}{\\partial w \\partial x}", Derivative(L, w, x)),
         ("\\frac{d^2 y}{dx^2}", Derivative(y, (x, 2))),
         ("\\partial_{z_i} L", Derivative(L, z_[i])),
+        ("\\partial L / \\partial z_i", Derivative(L, z_[i])),
+        ("∂L/∂z_i", Derivative(L, z_[i])),
         ("\\nabla_\\theta L", Derivative(L, theta)),
         ("\\nabla_{\\mathbf{w}} L", None),
         ("f'(x)", Derivative(Function("f")(x), x)),
@@ -163,6 +169,9 @@ def test_derivatives_and_fractions(tex, meaning):
         ("W^{[l]}_{ij}", Indexed(IndexedBase("W^[]"), Symbol("l"), i, j)),
         ("h^{(t-1)}", Indexed(IndexedBase("h^()"), t - 1)),
         ("xy", x * y),
+        ("损失", Symbol("损失")),  # a word in the post's language standing for a quantity
+        ("\\frac{\\partial 손실}{\\partial z_i}", Derivative(Symbol("손실"), z_[i])),
+        ("\\text{CE-loss}", Symbol("CE-loss")),
     ],
 )
 def test_names_scripts_and_accents(tex, meaning):
@@ -329,9 +338,11 @@ def test_a_reported_misreading_is_read_right_now(tex, was, readings):
         "2^{10^9}",
         "x^{1000}",
         "\\frobnicate{x}",
-        "손실 = x",
         "\\begin{pmatrix} 1 & \\cdots \\\\ 2 & 3 \\end{pmatrix}",
         "\\mathbf{x}^{\\top} + 1",
+        "x^T",  # a transpose of a scalar, or the power T: neither is assumed
+        "当 i = j",  # a condition word is prose
+        "손실 함수 x",
         "a_1 + \\cdots",
     ],
 )

@@ -1,16 +1,26 @@
-"""derive's printer and derive's reader agree: what ``derive.printing.latex`` prints, ``read_latex``
-reads back as the same expression.
+"""derive's printer and derive's reader agree: what ``derive.printing.latex`` prints,
+``read_latex`` reads back as the expression that was printed.
 
-The property: for a random SymPy expression in the vocabulary of derivation posts, built from the
-reader's own symbols (so names and assumptions match), one reading of ``latex(expr)`` is ``expr``
-(structurally, or equal in value: ``expand`` of the difference is 0, or ``simplify`` of it after
-``doit``). Nothing derive prints may be refused (``Unreadable``).
+The property (``test_printer_output_reads_back_as_the_printed_expression``): for a random SymPy
+expression in the vocabulary of derivation posts, built from the reader's own symbols so that names
+and assumptions match, ``latex(expr)`` is read, never refused (``Unreadable``), and one of its
+readings is ``expr``:
 
-Ambiguity. Read on its own, the printer's ``x \\left(1 + y\\right)`` is an application x(1 + y) or
-a product x·(1 + y): a name followed by a bracket is the one construct of the printer the reader
-reads two ways without a post around it, and the only choice a reading of printer output may
-report. Given what a post tells it (every name of the expression is used on its own, as
-``learn_names`` would find in a post that defines it), there is exactly one reading.
+* equal in value: the same tree, or a difference whose ``expand`` is 0, or whose ``simplify``
+  after ``doit`` is 0;
+* with the same sums and derivatives: each ``Sum`` and ``Derivative`` of ``expr`` is read over a
+  body of the same value. The value alone would let a sum or a derivative take in the factor
+  printed after it (Σ_k z_k · e^{x} read as Σ_k (z_k e^{x})) whenever that factor does not depend
+  on the index or the variable.
+
+Ambiguity: printer output is read one way, except for the two constructs listed at
+``APPLICATION_OR_PRODUCT`` and ``FUNCTION_ARGUMENT``. It is read twice, once on its own and once
+with the names a post around it would show (every name used on its own); with the post, only
+``FUNCTION_ARGUMENT`` may leave more than one reading.
+
+Expressions the reader refuses by design are not generated (see ``_is_within_reader_limits`` and
+the letters left out of ``PLAIN``); sums of more than ``MAX_TERMS`` terms neither, as the printer
+elides them on purpose.
 """
 
 from __future__ import annotations
@@ -18,16 +28,18 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, note, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sympy import (
     Add,
     Derivative,
     Expr,
+    Function,
     Indexed,
     IndexedBase,
     Integer,
     KroneckerDelta,
+    Pow,
     Rational,
     S,
     Sum,
@@ -41,6 +53,7 @@ from sympy import (
 )
 
 from derive import Unreadable, read_latex
+from derive.check.build import MAX_NUMBER_POWER, MAX_POWER
 from derive.check.reader import PostNames
 from derive.printing import MAX_TERMS, latex
 
@@ -79,11 +92,28 @@ def _is_finite_and_real(expr: Expr) -> bool:
 def _is_printed_whole(expr: Expr) -> bool:
     """False when the printer elides terms on purpose: a sum of more than MAX_TERMS terms is
     printed with ``\\cdots`` in the middle, which says less than the expression."""
-    return all(len(add.args) <= MAX_TERMS for add in expr.atoms(Add) | ({expr} if expr.is_Add else set()))
+    return all(len(add.args) <= MAX_TERMS for add in expr.atoms(Add))
+
+
+def _is_within_reader_limits(expr: Expr) -> bool:
+    """False outside what the reader reads by design: a power past ``MAX_POWER`` (x^{16}), e to a
+    power past ``MAX_NUMBER_POWER`` (e^{1296}), and e to an index (e^{N}, e^{i}: the reader asks for
+    e^{a_i}, taking it for a slip)."""
+    for power in expr.atoms(Pow):
+        limit = MAX_NUMBER_POWER if power.base.is_number else MAX_POWER
+        if power.exp.is_Integer and abs(power.exp) > limit:
+            return False
+    for exponential in expr.atoms(exp):
+        (argument,) = exponential.args
+        if argument.is_Integer and abs(argument) > MAX_NUMBER_POWER:
+            return False
+        if isinstance(argument, Symbol) and argument.is_integer:
+            return False
+    return True
 
 
 def _valid(expr: Expr) -> bool:
-    return _is_finite_and_real(expr) and _is_printed_whole(expr)
+    return _is_finite_and_real(expr) and _is_printed_whole(expr) and _is_within_reader_limits(expr)
 
 
 numbers = st.one_of(
@@ -92,11 +122,13 @@ numbers = st.one_of(
         lambda pq: Rational(*pq)
     ),
 )
-plain_symbols = st.sampled_from(PLAIN)
+# x and the entries z_i, z_k come up most, as in a post: a derivative by x of an expression that
+# has x elsewhere too, or z_k beside a sum over k, is where a misreading shows in the value.
+plain_symbols = st.sampled_from((x, x, x, y, *PLAIN))
 entries = st.builds(
     Indexed,
     st.sampled_from(FAMILIES),
-    st.one_of(st.sampled_from(INDICES), st.integers(min_value=1, max_value=3).map(Integer)),
+    st.one_of(st.sampled_from((i, k, *INDICES)), st.integers(min_value=1, max_value=3).map(Integer)),
 )
 deltas = st.sampled_from((KroneckerDelta(i, j), KroneckerDelta(i, k), KroneckerDelta(j, n)))
 leaves = st.one_of(plain_symbols, entries, numbers, deltas, st.just(N), st.sampled_from(INDICES))
@@ -122,9 +154,12 @@ def _summand_strategy(summation_index: Symbol) -> st.SearchStrategy[Expr]:
     ).filter(lambda body: body.has(summation_index) and _valid(body))
 
 
-sums = st.sampled_from(SUM_INDICES).flatmap(
-    lambda index: _summand_strategy(index).map(lambda body: Sum(body, (index, 1, N)))
-)
+def _sums_over(summation_index: Symbol) -> st.SearchStrategy[Expr]:
+    """``\\sum_{k=1}^{N} …``: a sum over ``summation_index`` from 1 to N."""
+    return _summand_strategy(summation_index).map(lambda body: Sum(body, (summation_index, 1, N)))
+
+
+sums = st.one_of(*(_sums_over(summation_index) for summation_index in SUM_INDICES))
 
 
 @st.composite
@@ -151,7 +186,11 @@ def _extend(inner: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]:
         st.builds(tanh, inner),
         st.builds(sqrt, inner),
         sums,
+        # A sum as one factor of a product, next to what the rest of the expression holds.
+        st.builds(lambda total, f: total * f, sums, inner),
         derivatives(inner),
+        # A derivative as one factor of a product.
+        st.builds(lambda derivative, f: derivative * f, derivatives(inner), inner),
     )
 
 
@@ -162,7 +201,7 @@ expressions = st.recursive(leaves, _extend, max_leaves=10).filter(_valid)
 
 
 def same_value(expected: Expr, read) -> bool:
-    """``read`` is ``expected``: the same tree, or a difference that works out to 0."""
+    """``read`` is ``expected`` in value: the same tree, or a difference that works out to 0."""
     if expected == read:
         return True
     try:
@@ -170,8 +209,30 @@ def same_value(expected: Expr, read) -> bool:
         if expand(difference) == 0:
             return True
         return simplify(difference.doit()) == 0
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError, AttributeError, NotImplementedError):
         return False
+
+
+def same_operators(expected: Expr, read) -> bool:
+    """Every sum and derivative of ``expected`` is in ``read`` over the same body (in value).
+
+    The value alone misses a sum or a derivative that took in a factor standing after it: read
+    as Σ_k (z_k e^{x}), e^{x} Σ_k z_k has the same value, but not what was printed.
+    """
+    operators = read.atoms(Sum, Derivative) if isinstance(read, Expr) else set()
+    return all(
+        any(
+            type(candidate) is type(operator)
+            and candidate.args[1:] == operator.args[1:]
+            and same_value(operator.args[0], candidate.args[0])
+            for candidate in operators
+        )
+        for operator in expected.atoms(Sum, Derivative)
+    )
+
+
+def reads_as(expected: Expr, read) -> bool:
+    return same_value(expected, read) and same_operators(expected, read)
 
 
 def names_used_alone(expr: Expr) -> PostNames:
@@ -181,30 +242,47 @@ def names_used_alone(expr: Expr) -> PostNames:
     return PostNames(values=frozenset(values))
 
 
+#: What the reader may find two ways to read in printer output, with the note ``read_latex`` gives.
+#: Any other choice in the reading of printer output is a failure.
+#:
+#: * A name before a bracket: ``x \left(1 + y\right)``, ``p_i \left(1 - p_i\right)`` (a product
+#:   of a name and a sum, printed by juxtaposition) is the name applied to 1 + y, or a product.
+#:   A post that writes x on its own settles it: in context there is one reading.
 APPLICATION_OR_PRODUCT = re.compile(r".+\(…\): an application or a product")
+#: * A power of a logarithm of a bare name before another factor: ``\log^{2} x \delta_{ik}``,
+#:   ``\log^{2} z_i \left(1 + x\right)``. SymPy orders ``log(x)**2`` before a Kronecker delta, an
+#:   entry or a sum among the factors of a product, and the printer writes ``\log`` of a name
+#:   without brackets, so the reader reads log²(x)·δ_ik or log²(x·δ_ik), as it reads ``\log x y``.
+#:   Nothing in a post settles it: this one stays ambiguous in context too.
+FUNCTION_ARGUMENT = re.compile(r"the argument of a function: the whole product or its first factor")
 
 
 def assert_reads_back(expr: Expr) -> None:
+    """``latex(expr)`` is read, read as ``expr``, and read two ways only where the printer is
+    ambiguous by construction (above)."""
     printed = latex(expr)
-    note(f"printed: {printed}")
     try:
         reading = read_latex(printed)
     except Unreadable as error:
         pytest.fail(f"{expr!r} printed as {printed!r} is refused: {error}")
-    note(f"readings: {reading.expressions}")
-    assert any(same_value(expr, r) for r in reading.expressions), (expr, printed, reading)
+    assert any(reads_as(expr, r) for r in reading.expressions), (expr, printed, reading)
     if len(reading.expressions) > 1:
         assert reading.ambiguities, reading
-        assert all(APPLICATION_OR_PRODUCT.fullmatch(a) for a in reading.ambiguities), (printed, reading)
+    allowed = (APPLICATION_OR_PRODUCT, FUNCTION_ARGUMENT)
+    assert all(any(p.fullmatch(a) for p in allowed) for a in reading.ambiguities), (printed, reading)
+
     in_context = read_latex(printed, names=names_used_alone(expr))
-    assert len(in_context.expressions) == 1, (expr, printed, in_context)
-    assert same_value(expr, in_context.expressions[0]), (expr, printed, in_context)
+    assert any(reads_as(expr, r) for r in in_context.expressions), (expr, printed, in_context)
+    if len(in_context.expressions) > 1:
+        assert in_context.ambiguities, in_context
+    assert all(FUNCTION_ARGUMENT.fullmatch(a) for a in in_context.ambiguities), (printed, in_context)
 
 
 # -- the property -------------------------------------------------------------------------------
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+# About six seconds for 500 examples; derandomized, so every run tries the same expressions.
+@settings(max_examples=500, deadline=None, derandomize=True)
 @given(expressions)
 def test_printer_output_reads_back_as_the_printed_expression(expr: Expr) -> None:
     assert_reads_back(expr)
@@ -249,6 +327,42 @@ def test_name_before_a_bracket_reads_both_ways_without_a_post() -> None:
     expr = x * (y + 1)
     printed = latex(expr)
     assert printed == "x \\left(1 + y\\right)"
-    assert expr in read_latex(printed).expressions
-    assert len(read_latex(printed).expressions) == 2
+    assert set(read_latex(printed).expressions) == {expr, Function("x")(y + 1)}
     assert read_latex(printed, names=PostNames(values=frozenset({"x"}))).expressions == (expr,)
+
+
+def test_power_of_a_log_before_a_factor_reads_both_ways() -> None:
+    """``\\log^{2} x \\delta_{ik}``: log²(x)·δ_ik or log²(x·δ_ik), with a post around it or not."""
+    expr = log(x) ** 2 * KroneckerDelta(i, k)
+    printed = latex(expr)
+    assert printed == "\\log^{2} x \\delta_{ik}"
+    readings = {expr, log(x * KroneckerDelta(i, k)) ** 2}
+    assert set(read_latex(printed).expressions) == readings
+    assert set(read_latex(printed, names=names_used_alone(expr)).expressions) == readings
+
+
+# -- printer output the property once found refused or misread ------------------------------------
+# A sum and an operator ∂/∂x take the rest of their term as their body (derive/check/grammar.py),
+# so the printer brackets one that stands before another factor, also past a \cdot
+# (DerivePrinter._factor); and a sum's body may begin with a minus sign (\sum_{k=1}^{N} - z_k).
+
+REFUSED_OR_MISREAD = [
+    # \sum_{k=1}^{N} - z_k: refused, "a term with nothing in it". A sum's body is read as a term,
+    # and a term cannot begin with a minus sign.
+    pytest.param(Sum(-z[k], (k, 1, N)), id="sum-of-a-negative-term"),
+    # \sum_{k=1}^{N} - p_k \log p_k: the same, in an entropy.
+    pytest.param(Sum(-p[k] * log(p[k]), (k, 1, N)), id="sum-of-a-negative-product"),
+    # Printed \sum_{k=1}^{N} z_k \cdot e^{z_k}, it was read as Σ_k z_k e^{z_k}.
+    pytest.param(exp(z[k]) * Sum(z[k], (k, 1, N)), id="sum-before-a-dot-value-differs"),
+    # \sum_{k=1}^{N} e^{z_k} \cdot e^{z_i}: read as Σ_k e^{z_k} e^{z_i}, equal in value only.
+    pytest.param(exp(z[i]) * Sum(exp(z[k]), (k, 1, N)), id="sum-before-a-dot"),
+    # \frac{\partial}{\partial x} \left(x^{2}\right) \cdot e^{x}: read as ∂(x² e^{x})/∂x.
+    pytest.param(exp(x) * Derivative(x**2, x), id="derivative-operator-before-a-dot-value-differs"),
+    # \frac{\partial}{\partial x} \left(2 x\right) \cdot \delta_{ij}: read as ∂(2x δ_ij)/∂x.
+    pytest.param(KroneckerDelta(i, j) * Derivative(2 * x, x), id="derivative-operator-before-a-dot"),
+]
+
+
+@pytest.mark.parametrize("expr", REFUSED_OR_MISREAD)
+def test_printer_output_found_refused_or_misread_reads_back(expr: Expr) -> None:
+    assert_reads_back(expr)

@@ -60,6 +60,9 @@ def power_of(base, exponent):
         raise Unreadable(f"e^{{{exponent}}} raises e to the index {exponent}; write e^{{a_{exponent}}}")
     if base == E:
         return exp(exponent)
+    if exponent == Symbol("T") and not isinstance(base, (MatrixExpr, MatrixBase)):
+        # In ML posts x^T is a transpose far more often than a power: neither is assumed.
+        raise Unreadable("^T of something not known as a vector or matrix: a transpose or the power T?")
     if isinstance(base, (MatrixExpr, MatrixBase)):
         if not (isinstance(exponent, Expr) and exponent.is_Integer):
             raise Unreadable("a matrix to a power that is not a whole number")

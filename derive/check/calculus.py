@@ -149,14 +149,35 @@ class CalculusRules:
         return None
 
     def operator_derivative(self, name: str) -> Expr:
-        """``\\nabla_\\theta L`` and ``\\partial_{z_i} L``: the derivative of what follows."""
+        """``\\nabla_\\theta L`` and ``\\partial_{z_i} L``: the derivative of what follows.
+
+        Written inline, ``∂L/∂z_i`` is the derivative of L by z_i.
+        """
+        if name == "partial" and not self.at("char", "_"):
+            body = self.factor()
+            if not (self.at("char", "/") and self.at("cmd", "partial", 1)):
+                raise Unreadable("a ∂ that is not part of a derivative ∂a/∂b")
+            self.position += 2
+            variable = self.factor()
+            _check_variable(variable)
+            self.variable = variable
+            return differentiate(body, [(variable, 1)])
         if not self.at("char", "_"):
             raise Unreadable(f"a \\{name} without the variable it differentiates by")
         self.take()
         variable = self.group() if self.at("char", "{") else self.subscript()[0]
         _check_variable(variable)
         self.variable = variable
-        return differentiate(self.term(), [(variable, 1)])
+        return differentiate(self._body(), [(variable, 1)])
+
+    def _body(self) -> Expr:
+        """What a Σ, Π or ∂/∂x takes: the rest of the term, which may begin with a sign (Σ_k − z_k)."""
+        if self.at("char", "-"):
+            self.take()
+            return -self.term()
+        if self.at("char", "+"):
+            self.take()
+        return self.term()
 
     def big_operator(self) -> Expr:
         """``\\sum_{k=1}^{N}``, ``\\sum^{N}_{k=1}``, ``\\sum_{i,j}``, ``\\sum_{k \\neq i}``, ``\\prod``."""
@@ -172,7 +193,7 @@ class CalculusRules:
                 upper = self.script()
         if ranges is None:
             raise Unreadable(f"a \\{operator} without its index")
-        body = self.term()
+        body = self._body()
         if upper is not None and len(ranges) != 1:
             raise Unreadable(f"one upper limit for several indices of a \\{operator}")
         for variable, lower, excluded in reversed(ranges):

@@ -349,6 +349,19 @@ class NameRules:
             raise Unreadable(f"the text {word!r} inside an equation, run together with what follows")
         return value
 
+    def prose_name(self, token: Token) -> Expr:
+        """A word in Korean, Chinese or Japanese standing for a quantity (손실, 损失): a name.
+
+        A condition word (当, 일 때) or a word run together with what follows is prose.
+        """
+        if token.text in grammar.CONDITION_WORDS or token.text in grammar.OTHERWISE_WORDS:
+            raise Unreadable(f"the words {token.text!r} (a condition) inside the math")
+        self.take()
+        value = self.name(token.text, word=True)
+        if self._juxtaposed_factor_follows():
+            raise Unreadable(f"the words {token.text!r} inside the math, run together with what follows")
+        return value
+
     def _whole_self(self) -> Expr:
         value = self.expression()
         if not self.done():

@@ -29,6 +29,7 @@ from sympy import (
     E,
     Expr,
     Indexed,
+    IndexedBase,
     Integer,
     MatrixBase,
     Mul,
@@ -40,7 +41,7 @@ from sympy import (
     root,
     sqrt,
 )
-from sympy.matrices.expressions import MatrixExpr
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from derive.check import grammar
 from derive.check.build import derivative_at, digit_script, number_from, power_of, product_of
@@ -399,7 +400,7 @@ class Reader(NameRules, CalculusRules, EnvironmentRules):
                 break
             operator = self.derivative_operator()
             if operator is not None:
-                factors.append(differentiate(self.term(), operator))
+                factors.append(differentiate(self._body(), operator))
                 break
             token = self.peek()
             if token.kind == "number" and previous is not None and previous.kind == "number" and factors:
@@ -533,7 +534,7 @@ class Reader(NameRules, CalculusRules, EnvironmentRules):
         if token.kind == "letter":
             return self.letter_run()
         if token.kind == "word":
-            raise Unreadable(f"the words {token.text!r} inside the math")
+            return self.prose_name(token)
         if token.kind == "char":
             if token.text == "{":
                 return self.group()
@@ -619,7 +620,7 @@ class Reader(NameRules, CalculusRules, EnvironmentRules):
         else:
             argument = self.function_argument()
             if name == grammar.SOFTMAX:
-                value = self.softmax(argument)
+                value = self.softmax(self._softmax_entry(argument))
             elif base is not None:
                 value = log(argument) if base in (E, Symbol("e")) else log(argument, base)
             else:
@@ -681,6 +682,16 @@ class Reader(NameRules, CalculusRules, EnvironmentRules):
             return value
         self.position = start  # {(a)(b)} or {(a) + b}: an ordinary group, read by factor
         return None
+
+    def _softmax_entry(self, argument):
+        """``softmax(\\mathbf{z})_i``: entry i of the softmax of the vector z is read at z_i."""
+        if not self.at("char", "_"):
+            return argument
+        self.take()
+        indices = self.subscript()
+        if len(indices) != 1 or not isinstance(argument, (MatrixSymbol, Symbol)):
+            raise Unreadable("an entry of the softmax of something that is not a vector")
+        return Indexed(IndexedBase(argument.name), indices[0])
 
     def softmax(self, argument) -> Expr:
         size = self.letters.size
