@@ -3,9 +3,20 @@
 __version__ = "0.1.0"
 
 from derive.algebra import Context, Definition, SumExcept
-from derive.check.reading import Reading, Unreadable, read_latex
 from derive.errors import DeriveError, IdentityNotProven, StepNotProven
 from derive.verify import Proof, Verifier, assert_identity
+
+# The reader is imported when first asked for: generating a post never loads the checker.
+_READER = {"Reading", "Unreadable", "read_latex"}
+
+
+def __getattr__(name: str):
+    if name in _READER:
+        from derive.check import reading
+
+        return getattr(reading, name)
+    raise AttributeError(f"module 'derive' has no attribute {name!r}")
+
 
 __all__ = [
     "Context",
