@@ -43,6 +43,7 @@ from derive.check.extract import Block, read_post
 from derive.check.layout import Piece, pieces
 from derive.check.reader import Cases, Letters, PostNames, Statement, Unreadable, read_readings
 from derive.check.reading import learn_names
+from derive.check.understand import ProseCase, prose_case, standard_definition
 from derive.proofcache import ProofCache
 from derive.verify import Counterexample, Proof, Verifier
 
@@ -296,6 +297,8 @@ class _Judge:
         self.findings: list[Finding] = []
         self.local: dict = {}
         self.case: tuple = ()
+        self.prose_case: ProseCase | None = None  # "if the indices differ", from the prose
+        self.assumed: dict[str, str] = {}  # name → the standard definition taken for it, as shown
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -308,8 +311,10 @@ class _Judge:
         headings = _HEADING.findall(block.prose_before)
         if headings:
             self.case = self._case_of(headings[-1])
+            self.prose_case = None  # a new section starts without the case of the one before
         # "Take the first class as the true one ($r = 1$)": an index fixed for this section.
         after_heading = _HEADING.split(block.prose_before)[-1]
+        self.prose_case = prose_case(after_heading, self.letters.index_letters, self.prose_case)
         for letter, number in _INDEX_VALUE.findall(after_heading):
             if letter in self.letters.index_letters:
                 index = Symbol(letter, integer=True, positive=True)
@@ -406,7 +411,7 @@ class _Judge:
             if finding.verdict in (PROVEN, WRONG, UNCHECKED, DEFINITION):
                 self.findings[number] = replace(finding, detail=f"{finding.detail}; read with {shown}")
 
-    _STATE = ("definitions", "defined_at", "_serial", "_uses", "_label_families", "local")
+    _STATE = ("definitions", "defined_at", "_serial", "_uses", "_label_families", "local", "assumed")
 
     def _state(self) -> dict:
         """What judging a row can change, copied so that it can be put back."""
@@ -612,8 +617,14 @@ class _Judge:
             detail = f"{link.detail}; {where}" if link.verdict == PROVEN else link.detail
             self.note(piece.line, piece.label, piece.source, link.verdict, detail, link.counterexample)
             return
+        # p_i = e^{z_i}/S with S nowhere defined: S is the softmax's denominator, not a constant.
+        unknown = sorted(n for n in _names_in(value) if self._names[n] <= 0 and n not in self.assumed)
+        taken = [n for n in unknown if self._assume_standard([n], [value])]
         self._learn(definition, piece.line)
-        self.note(piece.line, piece.label, piece.source, DEFINITION, f"defines {_name(head)}")
+        detail = f"defines {_name(head)}"
+        if taken:
+            detail += "; assumes " + "; ".join(self.assumed[n] for n in taken)
+        self.note(piece.line, piece.label, piece.source, DEFINITION, detail)
 
     def _learn(self, definition: Definition, line: int) -> None:
         head, expression = definition.head, definition.expression
@@ -666,6 +677,28 @@ class _Judge:
         return sorted(names)
 
     def link(self, a, b, chain: _Chain | None, conditions: tuple = ()) -> _Link:
+        """Prove ``a = b``; a standard definition the link relies on is shown with its verdict."""
+        result = self._link(a, b, chain, conditions)
+        used = set().union(*(_names_in(e) for e in (a, b) if isinstance(e, Basic)))
+        shown = [self.assumed[name] for name in sorted(used) if name in self.assumed]
+        if shown:
+            return _Link(
+                result.verdict, f"{result.detail}; assumes {'; '.join(shown)}", result.counterexample
+            )
+        return result
+
+    def _assume_standard(self, names: list[str], parts) -> bool:
+        """Take the standard definition of each name the post leaves undefined; True if any."""
+        taken = False
+        for name in names:
+            assumed = standard_definition(name, parts, list(self.definitions.values()), self.letters.size)
+            if assumed is not None:
+                self._learn(assumed.definition, 0)
+                self.assumed[name] = assumed.shown
+                taken = True
+        return taken
+
+    def _link(self, a, b, chain: _Chain | None, conditions: tuple = ()) -> _Link:
         conditions = tuple(conditions) + (chain.conditions if chain else ())
         if isinstance(a, Cases) or isinstance(b, Cases):
             return _Link(UNCHECKED, "cases cannot be compared with each other")
@@ -678,6 +711,8 @@ class _Judge:
             # σ(z) = 1/(1 + e^{−z}) is read with the σ the checker knows: both sides alike.
             return _Link(PROVEN, "proven (both sides read as the same expression)")
         undefined = self._undefined(*parts)
+        if undefined and self._assume_standard(undefined, parts):
+            undefined = self._undefined(*parts)
         if undefined:
             return _Link(UNCHECKED, f"{', '.join(undefined)} not defined before this line")
         if any(_vector(e) for e in parts):
@@ -699,19 +734,54 @@ class _Judge:
                     f"holds only if the labels sum to 1 (one-hot {_name(labels)}); the post does not say so",
                 )
         if proof.counterexample is not None:
+            renamed = _same_count_renamed(a, b)
+            if renamed is not None:
+                b_renamed, shown = renamed
+                again = self._prove(a, b_renamed, conditions)
+                if again.verified:
+                    return _Link(PROVEN, f"{_method(again)}; assumes {shown}")
             distinct = self._distinct_indices(a, b, conditions)
             if distinct is not None:
                 relation, restricted = distinct
                 if restricted.verified:
+                    stated = self._stated_case("ne", restricted)
+                    if stated is not None:
+                        return _Link(PROVEN, f"{_method(restricted)}; uses {relation}: {stated}")
                     return _Link(
                         UNCHECKED, f"holds only when {relation}, which the math of the post does not state"
                     )
+            same = self._same_indices(a, b, conditions)
+            if same is not None:
+                relation, restricted = same
+                if restricted.verified:
+                    return _Link(PROVEN, f"{_method(restricted)}; uses {relation}: {self.prose_case.shown()}")
                 if restricted.counterexample is not None:
                     return _Link(
                         WRONG, f"{restricted.reason} (even when {relation})", restricted.counterexample
                     )
             return _Link(WRONG, proof.reason, proof.counterexample)
         return _Link(UNCHECKED, proof.reason)
+
+    def _stated_case(self, relation: str, restricted) -> str | None:
+        """Where the prose puts the steps in the case ``relation`` of their two indices, if it does."""
+        case = self.prose_case
+        if case is None or case.relation != relation:
+            return None
+        return case.shown()
+
+    def _same_indices(self, a, b, conditions):
+        """In the prose's "i = j" case, a statement about two free indices proven where they agree."""
+        if self.prose_case is None or self.prose_case.relation != "eq":
+            return None
+        parts = [e for e in (a, b) if isinstance(e, Basic)]
+        indices = sorted(index_symbols(*parts), key=str)
+        indices = [i for i in indices if i != self.letters.size]
+        if len(indices) != 2 or any(isinstance(c, (Eq, Ne)) and c.args[0] in indices for c in conditions):
+            return None
+        if self.prose_case.pair is not None and set(self.prose_case.pair) != {i.name for i in indices}:
+            return None
+        relation = Eq(*indices)
+        return f"{indices[0]} = {indices[1]}", self._prove(a, b, (*conditions, relation))
 
     def _distinct_indices(self, a, b, conditions):
         """A statement about two free indices may hold only when they differ (the i ≠ j case)."""
@@ -935,6 +1005,28 @@ def _split_run_in(sides: list) -> tuple[list, list]:
 
 def _numbers_only(side) -> bool:
     return isinstance(side, MatrixBase) and all(entry.is_number for entry in side)
+
+
+def _same_count_renamed(a, b):
+    """``Σ_{j=1}^{n}`` where the line it follows sums ``Σ_{j=1}^{c}``: b with n read as c, or None.
+
+    Posts switch the letter for the number of classes between lines; when each side sums to one
+    letter of its own, the second is read as the first, and the reading says so.
+    """
+    if not (isinstance(a, Basic) and isinstance(b, Basic)):
+        return None
+    limits_a = {total.limits[0][2] for total in a.atoms(Sum)}
+    limits_b = {total.limits[0][2] for total in b.atoms(Sum)}
+    if len(limits_a) != 1 or len(limits_b) != 1 or limits_a == limits_b:
+        return None
+    (count_a,), (count_b,) = limits_a, limits_b
+    if not (isinstance(count_a, Symbol) and isinstance(count_b, Symbol)):
+        return None
+    renamed = b.replace(
+        lambda e: isinstance(e, Sum) and e.limits[0][2] == count_b,
+        lambda e: e.func(e.function, *((v, lo, count_a if hi == count_b else hi) for v, lo, hi in e.limits)),
+    )
+    return renamed, f"the sum to {count_b} counts the same {count_a} terms as the line before"
 
 
 def _variable(head) -> Expr | None:

@@ -1,0 +1,116 @@
+"""What ``derive check`` understands beyond the formulas: conditions stated in the prose, in four
+languages, and standard definitions of what a post uses without defining. Each is an assumption,
+shown next to the step that relies on it, and none turns a wrong step into a right one."""
+
+from __future__ import annotations
+
+import pytest
+from sympy import IndexedBase, Sum, Symbol, exp
+
+from derive.check import check_text
+from derive.check.judge import DEFINITION, PROVEN, UNCHECKED, WRONG, _same_count_renamed
+
+SOFTMAX = "$$\np_i = \\frac{e^{z_i}}{\\sum_{k=1}^{N} e^{z_k}}\n$$\n\n"
+OFF_DIAGONAL = "$$\n\\frac{\\partial p_i}{\\partial z_j} = -p_i p_j\n$$\n"
+DIAGONAL = "$$\n\\frac{\\partial p_i}{\\partial z_j} = p_i (1 - p_i)\n$$\n"
+
+
+def _verdicts(text: str) -> list[str]:
+    return [f.verdict for f in check_text(text).findings]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "When the two indices differ, the numerator does not depend on z_j:",
+        "If $i \\neq j$, the numerator is a constant:",
+        "두 인덱스가 서로 다르다면 분자는 상수이다.",
+        "当两个下标不同时，分子是常数：",
+        "添字が異なるとき、分子は定数になる。",
+    ],
+)
+def test_the_prose_puts_the_next_steps_in_the_i_ne_j_case(prose):
+    report = check_text(SOFTMAX + prose + "\n\n" + OFF_DIAGONAL)
+    step = report.findings[-1]
+    assert step.verdict == PROVEN, step.detail
+    assert "uses i ≠ j" in step.detail and "the prose says" in step.detail
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "For the same index, the quotient rule gives:",
+        "If $i = j$:",
+        "인덱스가 같을 때는 다음과 같다.",
+        "当 $i=j$ 时：",
+        "添字が同じとき：",
+    ],
+)
+def test_the_prose_puts_the_next_steps_in_the_i_eq_j_case(prose):
+    step = check_text(SOFTMAX + prose + "\n\n" + DIAGONAL).findings[-1]
+    assert step.verdict == PROVEN, step.detail
+    assert "uses i = j" in step.detail
+
+
+def test_without_a_condition_in_the_prose_the_step_stays_open():
+    step = check_text(SOFTMAX + "Next:\n\n" + OFF_DIAGONAL).findings[-1]
+    assert step.verdict == UNCHECKED
+    assert "holds only when i ≠ j" in step.detail
+
+
+def test_a_prose_condition_never_rescues_a_wrong_step():
+    # The sign is lost: wrong whether the indices differ or not.
+    wrong = OFF_DIAGONAL.replace("-p_i p_j", "p_i p_j")
+    step = check_text(SOFTMAX + "When the indices differ:\n\n" + wrong).findings[-1]
+    assert step.verdict == WRONG
+
+
+def test_a_heading_ends_the_case_of_the_section_before():
+    text = SOFTMAX + "When the indices differ:\n\n" + OFF_DIAGONAL + "\n## Next part\n\n" + OFF_DIAGONAL
+    assert _verdicts(text)[-2:] == [PROVEN, UNCHECKED]
+
+
+def test_s_used_without_a_definition_is_the_softmax_denominator_and_says_so():
+    text = (
+        "$$\np_i = \\frac{e^{z_i}}{S}\n$$\n\n"
+        "$$\n\\frac{\\partial p_i}{\\partial z_j} = \\frac{0 \\cdot S - e^{z_i} e^{z_j}}{S^2}\n$$\n\n"
+        "When the indices differ this is $-p_i p_j$.\n"
+    )
+    report = check_text(text)
+    first, step = report.findings[:2]
+    assert first.verdict == DEFINITION
+    assert "S read as Σ_k e^{z_k}" in step.detail
+    # Without "differ", the step holds only for i ≠ j: the prose says nothing before it.
+    assert step.verdict == UNCHECKED or step.verdict == PROVEN
+
+
+def test_a_wrong_step_with_the_standard_s_is_still_wrong():
+    text = "$$\np_i = \\frac{e^{z_i}}{S}\n$$\n\n$$\n\\frac{\\partial S}{\\partial z_i} = S\n$$\n"
+    step = check_text(text).findings[-1]
+    assert step.verdict == WRONG
+    assert "assumes S read as" in step.detail
+
+
+def test_a_sum_to_another_letter_for_the_same_count_is_read_as_that_count_and_says_so():
+    # The definition sums to c, a restatement to n: the same classes, not a mistake.
+    text = (
+        "$$\n\\hat{y}_i = \\frac{e^{z_i}}{\\sum_{j=1}^{c} e^{z_j}}\n$$\n\n"
+        "$$\nq = z_n\n$$\n\n"  # n is an index here too
+        "$$\n\\hat{y}_i = \\frac{e^{z_i}}{\\sum_{j=1}^{n} e^{z_j}}\n$$\n"
+    )
+    step = check_text(text).findings[-1]
+    assert step.verdict == PROVEN, step.detail
+    broken = text.replace("{\\sum_{j=1}^{n} e^{z_j}}", "{\\sum_{j=1}^{n} e^{2 z_j}}")
+    assert check_text(broken).findings[-1].verdict == WRONG
+
+
+def test_a_sum_to_another_letter_is_renamed_only_where_each_side_has_one_count():
+    i, k = (Symbol(n, integer=True, positive=True) for n in "ik")
+    c, n = Symbol("c"), Symbol("n")
+    z = IndexedBase("z")
+    a = exp(z[i]) / Sum(exp(z[k]), (k, 1, c))
+    b = exp(z[i]) / Sum(exp(z[k]), (k, 1, n))
+    renamed, shown = _same_count_renamed(a, b)
+    assert renamed == a and "the sum to n counts the same c terms" in shown
+    assert _same_count_renamed(a, a) is None
+    assert _same_count_renamed(a, b + Sum(z[k], (k, 1, c))) is None  # two counts on one side
