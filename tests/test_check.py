@@ -391,3 +391,32 @@ def test_a_row_whose_readings_agree_is_decided_and_the_post_settles_the_rest():
     assert [f.verdict for f in report.findings] == [DEFINITION, PROVEN, PROVEN]
     assert "a(…) read as a product: the post uses it on its own elsewhere" in report.findings[0].detail
     assert check_text("$$u = 2 3 - 23 + 1$$\n\n$$u = 1$$\n").findings[1].verdict != PROVEN
+
+
+# -- chains as people write them ------------------------------------------------------------------
+
+_DERIVATION = (
+    "$$\nL = -\\sum_{k=1}^{N} y_k \\log p_k\n$$\n\n"
+    "$$\n\\frac{\\partial L}{\\partial p_i} = -\\sum_{k=1}^{N} \\frac{\\partial}{\\partial p_i} y_k \\log p_k\n$$\n\n"
+)
+_SIDE_FORMULA = "$$\n\\frac{d \\log x}{dx} = \\frac{1}{x}\n$$\n\n"
+
+
+def test_a_continuation_after_a_side_formula_goes_on_with_the_derivation_it_is_about():
+    report = check_text(_DERIVATION + _SIDE_FORMULA + "$$\n= -\\frac{y_i}{p_i}\n$$\n")
+    step = report.findings[-1]
+    assert step.verdict == PROVEN
+    wrong = check_text(_DERIVATION + _SIDE_FORMULA + "$$\n= \\frac{y_i}{p_i}\n$$\n").findings[-1]
+    assert wrong.verdict == WRONG and "continues the equation on line 6" in wrong.detail
+
+
+def test_a_line_that_carries_an_earlier_mistake_is_wrong_and_says_where_it_started():
+    text = (
+        "$$\nu = x + y\n$$\n\n"
+        "$$\n\\begin{aligned}\n(x + y)^2 &= x^2 + 2 x y + y^2 \\\\\n"
+        "&= x^2 + 3 x y + y^2 \\\\\n&= x^2 + y^2 + 3 x y\n\\end{aligned}\n$$\n"
+    )
+    first, slip, carried = check_text(text).findings[1:]
+    assert (first.verdict, slip.verdict, carried.verdict) == (PROVEN, WRONG, WRONG)
+    assert carried.detail.startswith(f"inherited from line {slip.line}")
+    assert carried.counterexample is not None

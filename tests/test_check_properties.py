@@ -14,11 +14,13 @@ juxtaposition, ``e^{…}`` or ``\\exp``, ``\\log`` or ``\\ln``, ``\\left(`` or p
 ``\\frac`` or ``\\dfrac``, ``2x`` or ``2 x``, ``\\log(x)`` or SymPy's ``\\log{\\left(x \\right)}``,
 ``\\frac{1}{2} x`` or ``\\frac12 x``.
 
-The verdicts expected after a wrong line are the ones ``derive/check/judge.py`` documents: "one
-slip is reported once, on its own line, and the chain goes on from the last expression that was
-right". So a line after a typo (a wrong line that the derivation then ignores) is ✓ because it
+The verdicts expected after a wrong line are the ones ``derive/check/judge.py`` documents: a
+mistake is reported where it starts, and a line that only carries it is ✗ "inherited from" that
+line. So a line after a typo (a wrong line that the derivation then ignores) is ✓ because it
 follows from the last right line, and the lines after a slip (a wrong line the derivation goes
-on from) are ✓ because each follows from the line before it.
+on from) are ✗ inherited, measured against the last line proven from the head. After a wrong
+first link there is no such line (the head itself may be the typo), and they are ✓ as each
+follows from the line before it.
 
 Shapes the checker once misread are kept in ``test_shapes_once_misread``; a shape it misreads is
 left out of the generators, with a comment naming the bug, until it is fixed.
@@ -485,7 +487,8 @@ def _write(chains: list[_Chain], layouts: list[str], printer: _Printer) -> _Post
             if chain.broken is not None and link == max(chain.broken, 1):
                 post.expected.append((form_lines[link], WRONG))
                 continue
-            post.expected.append((form_lines[link], PROVEN))
+            inherited = chain.kind == "slip" and chain.broken is not None and link > chain.broken >= 2
+            post.expected.append((form_lines[link], WRONG if inherited else PROVEN))
             if chain.kind == "typo" and chain.broken and link == chain.broken + 1:
                 post.anchors[position] = form_lines[chain.broken - 1]
     post.text = "\n".join(lines)

@@ -95,11 +95,13 @@ class Finding:
     verdict: str
     detail: str
     counterexample: Counterexample | None = None
-    end_line: int = 0  # for an equation that spans blocks, its last line
+    #: For an equation that spans blocks (``= a`` and then ``+ b``), the line it begins on;
+    #: ``line`` is the line that completes it, where a mistake in its last part shows.
+    first_line: int = 0
 
     @property
     def lines(self) -> range:
-        return range(self.line, max(self.line, self.end_line) + 1)
+        return range(min(self.line, self.first_line or self.line), self.line + 1)
 
     @property
     def mark(self) -> str:
@@ -143,6 +145,10 @@ class _Chain:
     line: int
     conditions: tuple = ()
     last_finding: Finding | None = None
+    error_line: int | None = None  # where the first wrong link of the chain is
+    #: Whether the anchor is a line proven from the head, not the head itself: only then is a
+    #: line after a wrong one measured against it (a wrong first link may be a typo in the head).
+    anchor_proven: bool = False
 
 
 def _after(good: bool | None, verdict: str) -> bool | None:
@@ -253,14 +259,14 @@ def _glued(blocks: tuple[Block, ...]):
         ):
             last = previous[1][-1]
             merged = Piece(
-                last.line,
+                found[0].line,
                 last.tokens + found[0].tokens,
                 f"{last.source} {found[0].source}",
                 last.role,
                 last.label,
                 last.row,
                 last.text,
-                found[0].line,
+                last.line,
             )
             previous[1][-1] = merged
             continue
@@ -468,9 +474,9 @@ class _Judge:
             self.statement(piece, statement, None)
 
     def note(
-        self, line: int, label, source: str, verdict: str, detail: str, counterexample=None, end=0
+        self, line: int, label, source: str, verdict: str, detail: str, counterexample=None, first_line=0
     ) -> None:
-        self.findings.append(Finding(line, label, source, verdict, detail, counterexample, end))
+        self.findings.append(Finding(line, label, source, verdict, detail, counterexample, first_line))
 
     # -- statements ------------------------------------------------------------------------
 
@@ -526,6 +532,14 @@ class _Judge:
                     where = f"continues the equation on line {candidate.line}"
                     self.follow(piece, candidate, sides, sources, note=where)
                     return candidate
+            # It follows from none: it goes on with the derivation it is about, the recent chain
+            # that shares the most quantities with it (not a side formula in between).
+            about = max(candidates, key=lambda chain: _shared_quantities(chain, sides[0]))
+            if about is not nearest and _shared_quantities(about, sides[0]) > _shared_quantities(
+                nearest, sides[0]
+            ):
+                self.follow(piece, about, sides, sources, note=f"continues the equation on line {about.line}")
+                return about
         self.follow(piece, nearest, sides, sources)
         return nearest
 
@@ -544,6 +558,18 @@ class _Judge:
                 retry = self.link(chain.anchor, side_value, chain)
                 if retry.verdict == PROVEN:
                     follows_anchor = retry
+            if link.verdict == PROVEN and chain.last_good is False and chain.anchor_proven:
+                # It follows from a wrong line: it carries that mistake, once checked against the
+                # last line that was right (a restated wrong line is not right by repetition).
+                carried = self.link(chain.anchor, side_value, chain)
+                if carried.verdict == WRONG:
+                    where = chain.error_line or chain.anchor_line
+                    link = _Link(
+                        WRONG,
+                        f"inherited from line {where}: it follows from the line before, but against "
+                        f"line {chain.anchor_line}, {carried.detail}",
+                        carried.counterexample,
+                    )
             if follows_anchor is not None:
                 where = f"follows from line {chain.anchor_line}, not from the wrong line before it"
                 self._record(
@@ -551,12 +577,15 @@ class _Judge:
                 )
                 chain.last_good = True
             else:
+                if link.verdict == WRONG and chain.error_line is None:
+                    chain.error_line = piece.line
                 self._record(piece, label, source, link, note, side)
                 chain.last_good = _after(chain.last_good, link.verdict)
             chain.last = side_value
             chain.last_finding = self.findings[-1]
             if chain.last_good:
                 chain.anchor, chain.anchor_line = side_value, piece.line
+                chain.anchor_proven = True
             note = ""
 
     def _record(self, piece: Piece, label, source: str, link: _Link, note: str, side: bool) -> None:
@@ -565,7 +594,7 @@ class _Judge:
             detail = f"side note; {detail}"
         if note:
             detail = f"{detail}; {note}"
-        self.note(piece.line, label, source, link.verdict, detail, link.counterexample, piece.end_line)
+        self.note(piece.line, label, source, link.verdict, detail, link.counterexample, piece.first_line)
 
     # -- definitions -----------------------------------------------------------------------
 
@@ -1007,6 +1036,18 @@ def _numbers_only(side) -> bool:
     return isinstance(side, MatrixBase) and all(entry.is_number for entry in side)
 
 
+def _shared_quantities(chain: _Chain, side) -> int:
+    """How many quantities (not indices) a chain's expressions and a new side have in common."""
+
+    def quantities(expr) -> set[str]:
+        if not isinstance(expr, Basic):
+            return set()
+        indices = {str(s) for s in expr.atoms(Symbol) if s.is_integer}
+        return set(_names_in(expr)) - indices
+
+    return len((quantities(chain.head) | quantities(chain.last)) & quantities(side))
+
+
 def _same_count_renamed(a, b):
     """``Σ_{j=1}^{n}`` where the line it follows sums ``Σ_{j=1}^{c}``: b with n read as c, or None.
 
@@ -1106,7 +1147,7 @@ def _relation_text(relation) -> str:
 
 def _sources(piece: Piece, sides: list, spans, new: bool) -> list[str]:
     """How each link of a row is shown: ``a = b`` for the first of a new chain, ``= c`` after."""
-    if spans is None or piece.end_line:  # a row glued from two blocks: show it whole
+    if spans is None or piece.first_line:  # a row glued from two blocks: show it whole
         return [piece.source] * len(sides)
     if not new:
         return [f"= {piece.excerpt(*span)}" for span in spans]

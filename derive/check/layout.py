@@ -52,7 +52,7 @@ class Piece:
     label: str | None
     row: int  # the row of the block it is on, from 0
     text: str  # the block's text, which token offsets refer to
-    end_line: int = 0  # the last line, when a row goes on in the next block (``+ …``)
+    first_line: int = 0  # where the row begins, when it goes on in the next block (``+ …``)
 
     def excerpt(self, start: int, end: int) -> str:
         return " ".join(self.text[start:end].split())

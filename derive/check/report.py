@@ -57,7 +57,7 @@ def as_text(path: str, report: Report) -> str:
     lines = [path]
     width = 60
     for finding in report.findings:
-        span = f"{finding.line}–{finding.end_line}" if finding.end_line > finding.line else str(finding.line)
+        span = f"{finding.first_line}–{finding.line}" if finding.first_line else str(finding.line)
         where = f"{span:>5}" + (f" ({finding.label})" if finding.label else "")
         source = finding.source if len(finding.source) <= width else finding.source[: width - 1] + "…"
         lines.append(f"{where:<12} {finding.mark} {source}")
@@ -91,7 +91,8 @@ def as_json(path: str, report: Report) -> dict:
         "findings": [
             {
                 "line": f.line,
-                "end_line": max(f.line, f.end_line),
+                "end_line": f.line,
+                "begins_on_line": f.first_line or f.line,
                 "label": f.label,
                 "source": f.source,
                 "verdict": f.verdict,
