@@ -397,7 +397,8 @@ def test_a_row_whose_readings_agree_is_decided_and_the_post_settles_the_rest():
 
 _DERIVATION = (
     "$$\nL = -\\sum_{k=1}^{N} y_k \\log p_k\n$$\n\n"
-    "$$\n\\frac{\\partial L}{\\partial p_i} = -\\sum_{k=1}^{N} \\frac{\\partial}{\\partial p_i} y_k \\log p_k\n$$\n\n"
+    "$$\n\\frac{\\partial L}{\\partial p_i} = "
+    "-\\sum_{k=1}^{N} \\frac{\\partial}{\\partial p_i} y_k \\log p_k\n$$\n\n"
 )
 _SIDE_FORMULA = "$$\n\\frac{d \\log x}{dx} = \\frac{1}{x}\n$$\n\n"
 
