@@ -114,3 +114,50 @@ def test_a_sum_to_another_letter_is_renamed_only_where_each_side_has_one_count()
     assert renamed == a and "the sum to n counts the same c terms" in shown
     assert _same_count_renamed(a, a) is None
     assert _same_count_renamed(a, b + Sum(z[k], (k, 1, c))) is None  # two counts on one side
+
+
+# -- conditions written in the formula ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "verdict"),
+    [
+        ("p_i (1 - p_i), \\quad i = j", PROVEN),
+        ("-p_i p_j \\quad (i \\neq j)", PROVEN),
+        ("-p_i p_j \\qquad \\text{if } i \\neq j", PROVEN),
+        ("-p_i p_j \\quad 当 i \\neq j 时", PROVEN),
+        ("-p_i p_j \\quad i \\ne j \\text{일 때}", PROVEN),
+        ("p_i p_j \\qquad \\text{if } i \\neq j", WRONG),
+        ("p_i (1 + p_i), \\quad i = j", WRONG),
+        ("p_i p_j \\quad \\text{otherwise}", UNCHECKED),  # what "otherwise" excludes is elsewhere
+    ],
+)
+def test_a_condition_written_in_the_formula_binds_its_statement(row, verdict):
+    step = check_text(SOFTMAX + f"$$\n\\frac{{\\partial p_i}}{{\\partial z_j}} = {row}\n$$\n").findings[-1]
+    assert step.verdict == verdict, step.detail
+    if verdict != UNCHECKED:
+        assert "as the formula states" in step.detail
+
+
+# -- soundness: a heading's case does not hide a wrong step ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("right", "wrong"),
+    [
+        ("= p_i \\left(1 - p_i\\right)", "= p_i \\left(1 + p_i\\right)"),
+        ("= \\frac{e^{z_i}}{S} \\cdot \\frac{S - e^{z_i}}{S}", "= S + e^{z_i}"),
+    ],
+)
+def test_a_wrong_step_under_a_case_heading_is_wrong(right, wrong):
+    text = (
+        "$$\nS = \\sum_{k=1}^{N} e^{z_k}\n$$\n\n$$\np_i = \\frac{e^{z_i}}{S}\n$$\n\n"
+        "### Case $i = j$\n\n"
+        "$$\n\\frac{\\partial p_i}{\\partial z_i} = "
+        "\\frac{e^{z_i} \\cdot S - e^{z_i} \\cdot e^{z_i}}{S^{2}}\n$$\n\n"
+        f"$$\n{right}\n$$\n\n### Case $i \\neq j$\n\n"
+        "$$\n\\frac{\\partial p_i}{\\partial z_j} = -p_i p_j\n$$\n"
+    )
+    assert [f.verdict for f in check_text(text).findings][2:] == [PROVEN, PROVEN, PROVEN]
+    broken = check_text(text.replace(right, wrong)).findings[3]
+    assert broken.verdict == WRONG and broken.counterexample is not None

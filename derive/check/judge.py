@@ -41,7 +41,16 @@ from derive import proofcache
 from derive.algebra import Context, Definition, index_symbols
 from derive.check.extract import Block, read_post
 from derive.check.layout import Piece, pieces
-from derive.check.reader import Cases, Letters, PostNames, Statement, Unreadable, read_readings
+from derive.check.reader import (
+    SYMPY_FAILURES,
+    Cases,
+    Letters,
+    PostNames,
+    Reader,
+    Statement,
+    Unreadable,
+    read_readings,
+)
 from derive.check.reading import learn_names
 from derive.check.understand import ProseCase, prose_case, standard_definition
 from derive.proofcache import ProofCache
@@ -304,6 +313,9 @@ class _Judge:
         self.local: dict = {}
         self.case: tuple = ()
         self.prose_case: ProseCase | None = None  # "if the indices differ", from the prose
+        #: Conditions the formula of the row being judged states (``\\quad i = j``); None when
+        #: it states one the checker cannot read.
+        self.row_conditions: tuple | None = ()
         self.assumed: dict[str, str] = {}  # name → the standard definition taken for it, as shown
 
     # -- reading ---------------------------------------------------------------------------
@@ -363,7 +375,9 @@ class _Judge:
                 )
                 continue
             first = len(self.findings)
+            self.row_conditions = self._formula_conditions(piece)
             chain, agreed = self.readings(piece, statements, current if continuing else None)
+            self.row_conditions = ()
             if not agreed:
                 ways = "; ".join(ambiguities)
                 reason = f"it can be read {len(statements)} ways ({ways}), and the readings disagree"
@@ -705,9 +719,39 @@ class _Judge:
                     names.add(_name(atom))
         return sorted(names)
 
+    def _formula_conditions(self, piece: Piece) -> tuple | None:
+        """``, \\quad i = j``, ``(i \\neq j)``, ``\\text{if } i \\neq j``: relations of two indices."""
+        found = []
+        for tokens in piece.conditions:
+            try:
+                relation = Reader(list(tokens), self.letters).condition(list(tokens))
+            except (Unreadable, *SYMPY_FAILURES):
+                return None
+            if relation is None:  # "otherwise": what it excludes is in another display
+                return None
+            if all(s.is_integer for s in relation.free_symbols):
+                found.append(relation)
+        return tuple(found)
+
     def link(self, a, b, chain: _Chain | None, conditions: tuple = ()) -> _Link:
-        """Prove ``a = b``; a standard definition the link relies on is shown with its verdict."""
-        result = self._link(a, b, chain, conditions)
+        """Prove ``a = b``; a standard definition the link relies on is shown with its verdict.
+
+        Under the conditions the row's formula states, which the report names.
+        """
+        if self.row_conditions is None:
+            result = self._link(a, b, chain, conditions)
+            if result.verdict == WRONG:
+                reason = "it may hold under the condition the formula states, which the checker cannot read"
+                return _Link(UNCHECKED, reason)
+        else:
+            result = self._link(a, b, chain, (*conditions, *self.row_conditions))
+            if self.row_conditions:
+                stated = ", ".join(_relation_text(c) for c in self.row_conditions)
+                result = _Link(
+                    result.verdict,
+                    f"{result.detail}; under {stated}, as the formula states",
+                    result.counterexample,
+                )
         used = set().union(*(_names_in(e) for e in (a, b) if isinstance(e, Basic)))
         shown = [self.assumed[name] for name in sorted(used) if name in self.assumed]
         if shown:
@@ -865,6 +909,7 @@ class _Judge:
         return tuple(self.definitions[head] for head in sorted(found, key=self._serial.__getitem__))
 
     def _prove(self, a, b, conditions) -> Proof:
+        conditions = _relevant(conditions, a, b, self._relied_on(a, b))
         definitions = self._relied_on(a, b, *conditions)
         # The same statement under the same definitions has the same proof: posts of one
         # derivation in several formats and languages are checked once.
@@ -1034,6 +1079,22 @@ def _split_run_in(sides: list) -> tuple[list, list]:
 
 def _numbers_only(side) -> bool:
     return isinstance(side, MatrixBase) and all(entry.is_number for entry in side)
+
+
+def _relevant(conditions: tuple, a, b, definitions) -> tuple:
+    """The conditions that speak of the statement: ``i = j`` under a "Case i = j" heading says
+    nothing about ∂p_i/∂z_i, and a j free in the proof would leave every case unevaluated."""
+    present = set()
+    for expr in (a, b, *(d.expression for d in definitions), *(d.name for d in definitions)):
+        if isinstance(expr, Basic):
+            present |= expr.atoms(Symbol)  # not free_symbols: ∂p_i/∂z_j has no free j
+    kept = []
+    for condition in conditions:
+        indices = {s for s in condition.free_symbols if isinstance(s, Symbol) and s.is_integer}
+        if isinstance(condition, (Eq, Ne)) and not indices <= present:
+            continue
+        kept.append(condition)
+    return tuple(kept)
 
 
 def _shared_quantities(chain: _Chain, side) -> int:

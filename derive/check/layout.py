@@ -53,6 +53,9 @@ class Piece:
     row: int  # the row of the block it is on, from 0
     text: str  # the block's text, which token offsets refer to
     first_line: int = 0  # where the row begins, when it goes on in the next block (``+ …``)
+    #: Conditions the formula states for this statement: ``, \\quad i = j``, ``(i \\neq j)``,
+    #: ``\\text{if } i \\neq j``, each as its tokens.
+    conditions: tuple[tuple[Token, ...], ...] = ()
 
     def excerpt(self, start: int, end: int) -> str:
         return " ".join(self.text[start:end].split())
@@ -74,12 +77,13 @@ def pieces(tex: str, first_line: int, label: str | None) -> list[Piece]:
         pairs = [cells[i] + cells[i + 1] if i + 1 < len(cells) else cells[i] for i in range(0, len(cells), 2)]
         for pair_number, pair in enumerate(pairs):
             role = "main" if pair_number == 0 else "side"
-            for part_number, part in enumerate(_split(pair, lambda t: t.kind == "quad")):
+            parts, conditions = _conditions_apart(_split(pair, lambda t: t.kind == "quad"))
+            for part_number, part in enumerate(parts):
                 part = _drop_annotation(part)
                 if not part:
                     continue
                 if part_number > 0 and not _is_equation(part):
-                    continue  # an annotation such as (i = n) or \text{…}
+                    continue  # an annotation such as \text{…}
                 part_role = role if part_number == 0 else "side"
                 segments = _split(part, lambda t: t.kind == "cmd" and t.text in _ARROWS)
                 for segment_number, segment in enumerate(segments):
@@ -104,9 +108,85 @@ def pieces(tex: str, first_line: int, label: str | None) -> list[Piece]:
                             row_label,
                             row_number,
                             text,
+                            conditions=conditions if part_number == 0 else (),
                         )
                     )
     return result
+
+
+_RELATION_MARKS = {"=", "<", ">", "neq", "ne", "le", "leq", "ge", "geq", "not"}
+_CONDITION_TEXT = {"text", "textrm", "mbox", "mathrm"}
+
+
+def _conditions_apart(parts: list[list[Token]]) -> tuple[list[list[Token]], tuple]:
+    """The statement parts of a pair, and the conditions it states for its first statement.
+
+    A condition follows the statement after ``\\quad`` or a comma: ``i = j``, ``(i \\neq j)``,
+    ``\\text{if } i \\neq j``, ``当 i = j 时``, ``\\text{otherwise}``.
+    """
+    kept: list[list[Token]] = []
+    conditions: list[tuple[Token, ...]] = []
+    for number, part in enumerate(parts):
+        if number == 0:
+            head, tail = _comma_condition(part)
+            kept.append(head)
+            if tail:
+                conditions.append(tuple(tail))
+        elif _is_condition(_trim(part)):
+            conditions.append(tuple(_trim(part)))
+        else:
+            kept.append(part)
+    return kept, tuple(conditions)
+
+
+def _comma_condition(part: list[Token]) -> tuple[list[Token], list[Token]]:
+    """``p_i (1 - p_i), i = j``: the statement and the condition after its last top-level comma."""
+    depth = 0
+    for index in range(len(part) - 1, -1, -1):
+        token = part[index]
+        depth += token.kind == "char" and token.text in ")]}"
+        depth -= token.kind == "char" and token.text in "([{"
+        if depth == 0 and token.kind == "char" and token.text == ",":
+            tail = _trim(part[index + 1 :])
+            if tail and _is_condition(tail):
+                return part[:index], tail
+            return part, []
+    return part, []
+
+
+def _is_condition(tokens: list[Token]) -> bool:
+    """A relation between index letters (or an index and a number), maybe in words or brackets."""
+    core, words = [], False
+    tokens = [t for t in tokens if not (t.kind == "char" and t.text in "():")]
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.kind == "cmd" and token.text in _CONDITION_TEXT:  # \\text{if }, \\text{일 때}
+            index = len(tokens) - len(_after_group(tokens[index + 1 :]))
+            words = True
+        elif token.kind == "word":  # 当 … 时
+            index += 1
+            words = True
+        else:
+            core.append(token)
+            index += 1
+    if not core:
+        return words  # \\text{otherwise}
+    letters = [t for t in core if t.kind in ("letter", "number")]
+    marks = [t for t in core if t.text in _RELATION_MARKS]
+    return bool(marks) and len(letters) == 2 and len(core) <= 4 and core[0].kind == "letter"
+
+
+def _after_group(tokens: list[Token]) -> list[Token]:
+    if not tokens or tokens[0].text != "{":
+        return tokens
+    depth = 0
+    for index, token in enumerate(tokens):
+        depth += token.text == "{"
+        depth -= token.text == "}"
+        if depth == 0:
+            return tokens[index + 1 :]
+    return []
 
 
 def _eqnarray_cells(cells: list[list[Token]]) -> list[list[Token]]:

@@ -777,7 +777,8 @@ class Reader(NameRules, CalculusRules, EnvironmentRules):
     # -- fractions and derivatives -----------------------------------------------------------
 
 
-_SYMPY_FAILURES = (TypeError, ValueError, AttributeError, IndexError, RecursionError)
+#: What SymPy raises on combinations it rejects (a matrix plus a number, …): unreadable math.
+SYMPY_FAILURES = (TypeError, ValueError, AttributeError, IndexError, RecursionError)
 
 
 def read_readings(
@@ -811,7 +812,7 @@ def read_readings(
             statements.setdefault(statement.key(), statement)
         except Unreadable as error:
             failures.append(error)
-        except _SYMPY_FAILURES as error:
+        except SYMPY_FAILURES as error:
             # SymPy rejects some combinations (a matrix plus a number, …); that is unreadable math.
             failures.append(Unreadable(f"not a well-formed expression ({error})"))
         for note in choices.notes:
