@@ -161,3 +161,35 @@ def test_a_wrong_step_under_a_case_heading_is_wrong(right, wrong):
     assert [f.verdict for f in check_text(text).findings][2:] == [PROVEN, PROVEN, PROVEN]
     broken = check_text(text.replace(right, wrong)).findings[3]
     assert broken.verdict == WRONG and broken.counterexample is not None
+
+
+# -- shorthand and definitions written as chains ----------------------------------------------------
+
+
+def test_e_to_an_index_is_the_exponentiated_family_where_the_post_has_one_and_says_so():
+    text = (
+        "$$\ns_i = \\frac{e^{a_i}}{\\sum_j e^{a_j}}\n$$\n\n"
+        "$$\ny_i = \\frac{e^i}{\\sum_j e^j} = 1 - \\frac{\\sum_{j \\neq i} e^j}{\\sum_j e^j}\n$$\n\n"
+        "$$\n\\frac{\\partial (-\\ln y_i)}{\\partial i} = y_i - 1\n$$\n"
+    )
+    findings = check_text(text).findings
+    assert [f.verdict for f in findings] == [DEFINITION, DEFINITION, PROVEN, PROVEN]
+    assert "e^{i} read as e^{a_i}" in findings[2].detail
+    assert "∂i read as ∂a_i" in findings[3].detail
+    wrong = check_text(text.replace("= y_i - 1", "= 1 - y_i")).findings[-1]
+    assert wrong.verdict == WRONG
+
+
+def test_e_to_an_index_is_refused_where_the_post_exponentiates_no_one_family():
+    (finding,) = check_text("$$\nq_i = e^{i}\n$$\n").findings
+    assert finding.verdict == UNCHECKED and "raises e to the index i" in finding.detail
+
+
+def test_a_restated_wrong_line_in_a_later_block_is_wrong():
+    text = (
+        "$$\nu = x + y\n$$\n\n"
+        "$$\n(x + y)^2 = x^2 + 2 x y + y^2\n$$\n\n$$\n= x^2 + 3 x y + y^2\n$$\n\n"
+        "$$\n\\frac{d}{dx} x^2 = 2 x\n$$\n\nOnce more:\n\n$$\n= x^2 + 3 x y + y^2\n$$\n"
+    )
+    restated = check_text(text).findings[-1]
+    assert restated.verdict == WRONG and restated.detail.startswith("restates line 10")

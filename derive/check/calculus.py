@@ -126,6 +126,7 @@ class CalculusRules:
                 if partial:
                     raise Unreadable(f"cannot read the variable after ∂: {group[0].text!r}")
                 return None
+            variable = self.index_entry(variable, "∂{index}")
             _check_variable(variable)
             variables.append((variable, count))
         return variables

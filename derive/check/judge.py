@@ -514,6 +514,15 @@ class _Judge:
         if len(sides) == 2 and self._defines(head, sides[1]):
             self.define(piece, head, sides[1])
             return None
+        if len(sides) > 2 and self._defines(head, sides[1]) and not self._known(head):
+            # y_i = e^{a_i}/Σ_j e^{a_j} = 1 − …: the first equality defines y, the rest is a chain.
+            self.define(piece, head, sides[1])
+            rest = sides[1:]
+            chain = _Chain(rest[0], rest[0], rest[0], piece.line, True, None, piece.line, self.case)
+            if piece.role == "main":
+                self.chains.append(chain)
+            self.follow(piece, chain, rest[1:], _sources(piece, sides, spans, new=True)[1:])
+            return chain
         if any(_numbers_only(s) for s in sides):
             self.note(piece.line, piece.label, piece.source, NOTE, "values of a worked example")
             return None
@@ -544,6 +553,17 @@ class _Judge:
             for candidate in candidates[1:]:
                 if self.link(candidate.last, sides[0], candidate).verdict == PROVEN:
                     where = f"continues the equation on line {candidate.line}"
+                    wrong = candidate.last_finding
+                    if candidate.last == sides[0] and wrong is not None and wrong.verdict == WRONG:
+                        # Written again in a later block, a wrong line is still wrong.
+                        detail = f"restates line {wrong.line}, which is wrong: {wrong.detail}"
+                        label = piece.label if len(sides) == 1 else None
+                        self._record(
+                            piece, label, sources[0], _Link(WRONG, detail, wrong.counterexample), where, False
+                        )
+                        if len(sides) > 1:
+                            self.follow(piece, candidate, sides[1:], sources[1:])
+                        return candidate
                     self.follow(piece, candidate, sides, sources, note=where)
                     return candidate
             # It follows from none: it goes on with the derivation it is about, the recent chain
@@ -629,6 +649,10 @@ class _Judge:
             return False
         # A name defined in terms of itself is an equation to check, not a definition.
         return not (isinstance(value, Basic) and value.has(Definition(name, value).head))
+
+    def _known(self, name) -> bool:
+        """Whether ``name`` (p_i, L, f(x)) has a definition already."""
+        return Definition(name, name).head in self.definitions
 
     def define(self, piece: Piece, name, value) -> None:
         definition = Definition(name, value)

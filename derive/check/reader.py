@@ -113,6 +113,8 @@ class PostNames:
 
     functions: frozenset = frozenset()
     values: frozenset = frozenset()
+    #: The one family the post exponentiates (z of e^{z_i}), if it is one: e^{i} is then e^{z_i}.
+    exponent_family: str | None = None
     #: Functions by convention only (f, g, h), not by anything the post wrote.
     conventional: frozenset = frozenset()
 
@@ -169,6 +171,7 @@ class Evidence:
 
     applied: set = field(default_factory=set)
     alone: set = field(default_factory=set)
+    exponentiated: set = field(default_factory=set)  # families x of e^{x_i}
 
 
 class Reader(NameRules, CalculusRules, EnvironmentRules):
@@ -443,12 +446,29 @@ class Reader(NameRules, CalculusRules, EnvironmentRules):
                 base = base.T
             elif self.at("char", "^"):
                 self.take()
-                base = power_of(base, self.script())
+                exponent = self.script()
+                if base == E:
+                    exponent = self.exponent_entry(exponent)
+                base = power_of(base, exponent)
             elif self.at("char", "'"):
                 self.take()
                 base = self._prime(base)
             else:
                 return base
+
+    def exponent_entry(self, exponent):
+        """``e^{z_i}`` is noted; ``e^{i}`` (an index) is e^{z_i} where the post exponentiates z alone."""
+        if isinstance(exponent, Indexed) and len(exponent.indices) == 1:
+            self.evidence.exponentiated.add(str(exponent.base))
+        return self.index_entry(exponent, "e^{{{index}}}")
+
+    def index_entry(self, value, shown: str):
+        """An index standing for an entry of the exponentiated family: ``i`` for z_i, said so."""
+        family = self.names.exponent_family
+        if family is None or not (isinstance(value, Symbol) and value.is_integer):
+            return value
+        self.choices.settle(f"{shown.format(index=value)} read as {shown.format(index=f'{family}_{value}')}")
+        return Indexed(IndexedBase(family), value)
 
     def _prime(self, base):
         if self.variable is None:

@@ -65,8 +65,12 @@ def learn_names(rows, letters: Letters, *, conventions: bool = False) -> PostNam
         except Unreadable:
             continue
     conventional = (FUNCTION_LETTERS - evidence.alone - evidence.applied) if conventions else frozenset()
+    family = next(iter(evidence.exponentiated)) if len(evidence.exponentiated) == 1 else None
     return PostNames(
-        frozenset(evidence.applied | conventional), frozenset(evidence.alone), frozenset(conventional)
+        frozenset(evidence.applied | conventional),
+        frozenset(evidence.alone),
+        family if conventions else None,
+        frozenset(conventional),
     )
 
 
