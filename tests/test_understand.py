@@ -193,3 +193,26 @@ def test_a_restated_wrong_line_in_a_later_block_is_wrong():
     )
     restated = check_text(text).findings[-1]
     assert restated.verdict == WRONG and restated.detail.startswith("restates line 10")
+
+
+# -- worked numbers -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "verdict"),
+    [
+        ("L = -\\log(0.245) = 1.406", PROVEN),  # 1.40650 printed to three places
+        ("L = -\\log(0.245) = 1.42", WRONG),
+        ("0.245 - 1 = -0.755", PROVEN),
+        ("0.245 - 1 = -0.775", WRONG),  # a slip in the digits, not rounding
+        ("e^{0.5} = 1.65", PROVEN),
+        ("e^{0.5} = 1.64", WRONG),
+        ("\\frac{e^{1.2}}{e^{1.2} + e^{0.3} + e^{-0.5}} = 0.63", PROVEN),
+        ("0.094 \\cdot 2 = 0.19", PROVEN),  # 0.094 may itself be rounded: 0.188 ± 0.001
+    ],
+)
+def test_a_printed_number_is_right_when_it_rounds_the_exact_value(row, verdict):
+    step = check_text(f"$$\n{row}\n$$\n").findings[-1]
+    assert step.verdict == verdict, step.detail
+    if verdict == WRONG:
+        assert "the exact value is" in step.detail

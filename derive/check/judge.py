@@ -52,7 +52,7 @@ from derive.check.reader import (
     read_readings,
 )
 from derive.check.reading import learn_names
-from derive.check.understand import ProseCase, prose_case, standard_definition
+from derive.check.understand import ProseCase, prose_case, standard_definition, worked_values_agree
 from derive.proofcache import ProofCache
 from derive.verify import Counterexample, Proof, Verifier
 
@@ -807,6 +807,10 @@ class _Judge:
         if len(exprs) == 2 and exprs[0] == exprs[1]:
             # σ(z) = 1/(1 + e^{−z}) is read with the σ the checker knows: both sides alike.
             return _Link(PROVEN, "proven (both sides read as the same expression)")
+        worked = worked_values_agree(a, b) if len(exprs) == 2 else None
+        if worked is not None:
+            agrees, how = worked
+            return _Link(PROVEN if agrees else WRONG, how)
         undefined = self._undefined(*parts)
         if undefined and self._assume_standard(undefined, parts):
             undefined = self._undefined(*parts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sympy import Basic, Indexed, Integer, Sum, Symbol, exp
+from sympy import Basic, Dummy, Float, Indexed, Integer, Rational, Sum, Symbol, diff, exp
 
 from derive.algebra import Definition
 
@@ -115,3 +115,76 @@ def _exponentiated(exprs) -> set:
             if isinstance(argument, Indexed) and len(argument.indices) == 1:
                 bases.add(argument.base)
     return bases
+
+
+# -- worked numbers -------------------------------------------------------------------------------
+
+#: Digits the exact value of a worked number is computed to.
+_DIGITS = 30
+
+
+def decimals(number) -> int | None:
+    """The decimal places a number read from a post was printed with, or None if it is not a
+    printed decimal: 1.406 was read as 703/500, whose denominator needs three places."""
+    if not (isinstance(number, Rational) and not number.is_Integer):
+        return None
+    denominator = int(number.q)
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    return max(twos, fives) if denominator == 1 else None
+
+
+def _looks_rounded(number) -> bool:
+    """A printed input of three or more significant digits (0.245, 1.406) may itself be rounded;
+    a short one (0.5, 1.2, the logits of an example) is taken as given."""
+    places = decimals(number)
+    if places is None:
+        return False
+    return len(str(abs(int(number * 10**places)))) >= 3
+
+
+def _half_unit(places: int) -> Rational:
+    return Rational(1, 2 * 10**places)
+
+
+def rounding_allowed(expr: Basic) -> Float:
+    """How far a worked value may be from the exact one: half a unit in the last place of every
+    printed decimal in it, carried through the expression (to first order)."""
+    if decimals(expr) is not None:
+        return Float(_half_unit(decimals(expr)), _DIGITS)
+    total = Float(0, _DIGITS)
+    literals = [atom for atom in expr.atoms(Rational) if _looks_rounded(atom)]
+    for literal in literals:
+        stand_in = Dummy("r")
+        slope = diff(expr.xreplace({literal: stand_in}), stand_in).xreplace({stand_in: literal})
+        total += abs(slope.evalf(_DIGITS)) * _half_unit(decimals(literal))
+    return total
+
+
+def worked_values_agree(a: Basic, b: Basic) -> tuple[bool, str] | None:
+    """``-\\log(0.245) = 1.406``: whether two numbers agree to the digits printed, and how.
+
+    None unless both sides are numbers and one of them is a printed decimal. A printed decimal is
+    right when it equals the exact value rounded to the places printed: half a unit in the last
+    place is allowed, plus the rounding of the numbers it was computed from.
+    """
+    if not all(isinstance(side, Basic) and side.is_number for side in (a, b)):
+        return None
+    if decimals(a) is None and decimals(b) is None:
+        return None
+    exact, printed = (b, a) if decimals(a) is not None and decimals(b) is None else (a, b)
+    value = exact.evalf(_DIGITS)
+    shown = printed.evalf(_DIGITS)
+    if not (value.is_real and shown.is_real):
+        return None
+    allowed = rounding_allowed(exact) + rounding_allowed(printed)
+    places = decimals(printed) or 0
+    exact_text = f"{float(value):.{places + 2}f}"
+    if abs(value - shown) <= allowed * (1 + Rational(1, 10**6)):
+        return True, f"agrees to the digits printed (exact value {exact_text})"
+    return False, f"the exact value is {exact_text}, which does not round to {float(shown):.{places}f}"
