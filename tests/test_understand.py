@@ -216,3 +216,24 @@ def test_a_printed_number_is_right_when_it_rounds_the_exact_value(row, verdict):
     assert step.verdict == verdict, step.detail
     if verdict == WRONG:
         assert "the exact value is" in step.detail
+
+
+# -- formulas in sentences ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        ("So $\\partial p_i / \\partial z_j = -p_i p_j$ when $i \\neq j$.", PROVEN),
+        ("그래서 $\\partial p_i / \\partial z_j = p_i (1 - p_i)$ 가 됩니다 ($i = j$ 일 경우)", PROVEN),
+        ("So $\\partial p_i / \\partial z_j = p_i p_j$ when $i \\neq j$.", WRONG),
+        ("Here $p_1 = 0.3$ and $x = 2$.", None),  # values, not claims: nothing is judged
+    ],
+)
+def test_a_derivative_stated_in_a_sentence_is_judged_with_its_sentence(sentence, verdict):
+    findings = check_text(SOFTMAX + sentence + "\n").findings
+    claims = [f for f in findings if f.line == 5]
+    if verdict is None:
+        assert not claims
+        return
+    assert [f.verdict for f in claims] == [verdict], [f.detail for f in claims]

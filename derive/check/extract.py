@@ -37,6 +37,9 @@ class Block:
     tex: str
     label: str | None
     prose_before: str
+    #: Inline math in a sentence (``$∂p_i/∂z_j = −p_i p_j$ when i ≠ j``): a claim of its own,
+    #: judged with the sentence around it, that starts no chain.
+    inline: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,3 +186,17 @@ def _source_part(line: str) -> str | None:
         ):
             return source
     return None
+
+
+_CLAIM = re.compile(r"\\partial|∂|\\nabla|\\frac\s*\{\s*d")
+
+
+def inline_claims(text: str, post: Post) -> tuple[Block, ...]:
+    """Inline formulas that state a derivative (``$\\partial p_i / \\partial z_j = -p_i p_j$``), as
+    blocks whose prose is their whole line, so a condition in the sentence goes with them."""
+    lines = text.split("\n")
+    return tuple(
+        Block(line, tex, None, lines[line - 1] if line - 1 < len(lines) else "", inline=True)
+        for line, tex in post.inline
+        if "=" in tex and _CLAIM.search(tex)
+    )

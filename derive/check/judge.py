@@ -39,7 +39,7 @@ from sympy.core.symbol import Str
 
 from derive import proofcache
 from derive.algebra import Context, Definition, index_symbols
-from derive.check.extract import Block, read_post
+from derive.check.extract import Block, inline_claims, read_post
 from derive.check.layout import Piece, pieces
 from derive.check.reader import (
     SYMPY_FAILURES,
@@ -221,8 +221,9 @@ def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = Non
         # Linear in the post; only hostile text (thousands of \[ that never close) is slow.
         with _time_limit(POST_SECONDS):
             post = read_post(text, suffix)
-            letters, assumption = learn_letters(post.blocks), _assumption(post.prose, post.inline)
-            blocks = _glued(post.blocks)
+            claims = inline_claims(text, post)
+            letters, assumption = learn_letters(post.blocks + claims), _assumption(post.prose, post.inline)
+            blocks = _glued(tuple(sorted(post.blocks + claims, key=lambda block: block.line)))
             names = learn_names(
                 (p.tokens for _, found in blocks if isinstance(found, list) for p in found),
                 letters,
@@ -321,6 +322,9 @@ class _Judge:
     # -- reading ---------------------------------------------------------------------------
 
     def block(self, block: Block, found) -> None:
+        if block.inline:
+            self.inline_claim(block, found)
+            return
         if isinstance(found, Unreadable):
             self.note(block.line, block.label, " ".join(block.tex.split())[:80], UNCHECKED, str(found))
             return
@@ -453,6 +457,18 @@ class _Judge:
         self.chains = [chain for chain, _ in state["chains"]]
         self.findings = list(state["findings"])
         self.case = state["case"]
+
+    def inline_claim(self, block: Block, found) -> None:
+        """A formula in a sentence: judged on its own, in the case its sentence states, as a side
+        note that no later row continues; one that cannot be read is passed over, as prose."""
+        if isinstance(found, Unreadable):
+            return
+        kept = (self.prose_case, self.case, list(self.chains))
+        self.prose_case = prose_case(block.prose_before, self.letters.index_letters, None)
+        try:
+            self.block(replace(block, inline=False), [replace(piece, role="side") for piece in found])
+        finally:
+            self.prose_case, self.case, self.chains = kept
 
     def _case_of(self, heading: str) -> tuple:
         """``### Case $i \\neq j$``: a condition for the chains under that heading."""
