@@ -237,3 +237,26 @@ def test_a_derivative_stated_in_a_sentence_is_judged_with_its_sentence(sentence,
         assert not claims
         return
     assert [f.verdict for f in claims] == [verdict], [f.detail for f in claims]
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "The labels are one-hot.",
+        "The labels add up to 1.",
+        "y는 원-핫 벡터이다.",
+        "标签是独热编码，其余为0。",
+        "ラベルはワンホットで、正解以外は0。",
+        "ラベルの合計が1になる。",
+    ],
+)
+def test_labels_summing_to_one_are_read_from_the_prose_in_four_languages(prose):
+    text = (
+        "$$\nL = -\\sum_{k=1}^{N} y_k \\log p_k\n$$\n\n" + SOFTMAX + prose + "\n\n"
+        "$$\n\\frac{\\partial L}{\\partial z_i} = p_i - y_i\n$$\n"
+    )
+    step = check_text(text).findings[-1]
+    assert step.verdict == PROVEN, step.detail
+    assert "uses Σ y = 1" in step.detail
+    unstated = check_text(text.replace(prose, "Then:")).findings[-1]
+    assert unstated.verdict == UNCHECKED and "the post does not say so" in unstated.detail

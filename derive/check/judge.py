@@ -89,8 +89,11 @@ _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t].*$|\\(?:sub)*section\*?\{.*$|<h[1-6][
 _INDEX_RELATION = re.compile(r"(?<![A-Za-z\\])([a-z])\s*(=|\\neq\b|\\ne\b|≠|\\not\s*=)\s*([a-z])(?![A-Za-z])")
 #: ``$r = 1$`` in prose, in the inline delimiters of Markdown, GitHub (``$`…`$``) and LaTeX (``\(…\)``).
 _INDEX_VALUE = re.compile(r"(?:\$`?|\\\()\s*([a-z])\s*=\s*(\d{1,3})\s*(?:`?\$|\\\))")
+# "The labels are one-hot" or "sum to one", in the four languages of the posts.
 _ONE_HOT = re.compile(
-    r"one[- ]?hot|원[- ]?핫|独热|one_hot|sum(?:s)? to (?:one|1)|합이 1|和为 ?1|其余为 ?0", re.I
+    r"one[- ]?hot|one_hot|(?:sum|add)(?:s)?(?: up)? to (?:one|1)\b|원[- ]?핫|합이 1|총합은? 1|나머지는 0"
+    r"|独热|和为 ?1|其余为 ?0|其余的为 ?0|ワンホット|one-hot|合計が ?1|総和が ?1|残りは ?0|それ以外は ?0",
+    re.I,
 )
 
 
