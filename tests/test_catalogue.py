@@ -18,7 +18,7 @@ from test_renderers import display_math, expected_display, inline_math
 
 from derive import derivations
 from derive.check import check_text
-from derive.check.judge import PROVEN, UNCHECKED, WRONG
+from derive.check.findings import PROVEN, UNCHECKED, WRONG
 from derive.i18n import LANGUAGES
 from derive.notation import PRESETS
 from derive.pipeline import Proven, publish

@@ -13,7 +13,7 @@ from sympy import Derivative, E, Indexed, IndexedBase, Rational, Symbol, exp, lo
 
 from cli import cli
 from derive.check import check_text
-from derive.check.judge import DEFINITION, PROVEN, UNCHECKED, WRONG
+from derive.check.findings import DEFINITION, PROVEN, UNCHECKED, WRONG
 from derive.check.reader import (
     Letters,
     PostNames,

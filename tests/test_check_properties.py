@@ -61,7 +61,7 @@ from sympy import (
 from sympy.printing.latex import LatexPrinter
 
 from derive.check import check_text
-from derive.check.judge import DEFINITION, PROVEN, WRONG
+from derive.check.findings import DEFINITION, PROVEN, WRONG
 
 X, Y = Symbol("x"), Symbol("y")
 Z = IndexedBase("z")

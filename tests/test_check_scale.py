@@ -15,7 +15,7 @@ import pytest
 
 from bench.posts import long_post, long_post_with_mistakes
 from derive.check import check_text, judge
-from derive.check.judge import DEFINITION, PROVEN, UNCHECKED, WRONG
+from derive.check.findings import DEFINITION, PROVEN, UNCHECKED, WRONG
 
 EQUATIONS = 50
 SEED = 11  # a post of this size and seed has several deliberate mistakes, of different kinds

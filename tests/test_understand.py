@@ -8,7 +8,8 @@ import pytest
 from sympy import IndexedBase, Sum, Symbol, exp
 
 from derive.check import check_text
-from derive.check.judge import DEFINITION, PROVEN, UNCHECKED, WRONG, _same_count_renamed
+from derive.check.findings import DEFINITION, PROVEN, UNCHECKED, WRONG
+from derive.check.links import same_count_renamed
 
 SOFTMAX = "$$\np_i = \\frac{e^{z_i}}{\\sum_{k=1}^{N} e^{z_k}}\n$$\n\n"
 OFF_DIAGONAL = "$$\n\\frac{\\partial p_i}{\\partial z_j} = -p_i p_j\n$$\n"
@@ -110,10 +111,10 @@ def test_a_sum_to_another_letter_is_renamed_only_where_each_side_has_one_count()
     z = IndexedBase("z")
     a = exp(z[i]) / Sum(exp(z[k]), (k, 1, c))
     b = exp(z[i]) / Sum(exp(z[k]), (k, 1, n))
-    renamed, shown = _same_count_renamed(a, b)
+    renamed, shown = same_count_renamed(a, b)
     assert renamed == a and "the sum to n counts the same c terms" in shown
-    assert _same_count_renamed(a, a) is None
-    assert _same_count_renamed(a, b + Sum(z[k], (k, 1, c))) is None  # two counts on one side
+    assert same_count_renamed(a, a) is None
+    assert same_count_renamed(a, b + Sum(z[k], (k, 1, c))) is None  # two counts on one side
 
 
 # -- conditions written in the formula ------------------------------------------------------------

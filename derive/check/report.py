@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from derive.check.judge import PROVEN, UNCHECKED, WRONG, Report, check_text
+from derive.check.findings import PROVEN, UNCHECKED, WRONG, Report
+from derive.check.judge import check_text
 from derive.errors import DeriveError
 from derive.proofcache import ProofCache
 

@@ -1,0 +1,249 @@
+"""Judging chains: a row ``a = b = c``, a continuation ``= d``, links followed from the last line that
+was right, and mistakes reported where they start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import (
+    Basic,
+    Derivative,
+    Expr,
+    Integer,
+    MatrixBase,
+    Symbol,
+)
+from sympy.core.function import AppliedUndef
+
+from derive.check.definitions import names_in
+from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link
+from derive.check.layout import Piece
+from derive.check.reader import Cases, Statement
+
+RECENT_CHAINS = 8
+
+
+@dataclass
+class Chain:
+    head: Expr
+    last: Expr
+    anchor: Expr  # the last expression known to equal the head
+    anchor_line: int
+    last_good: bool | None  # None: not known, after a step that could not be checked
+    variable: Expr | None
+    line: int
+    conditions: tuple = ()
+    last_finding: Finding | None = None
+    error_line: int | None = None  # where the first wrong link of the chain is
+    #: Whether the anchor is a line proven from the head, not the head itself: only then is a
+    #: line after a wrong one measured against it (a wrong first link may be a typo in the head).
+    anchor_proven: bool = False
+
+
+def after_link(good: bool | None, verdict: str) -> bool | None:
+    """Whether a chain is still right after a link: a wrong link makes it wrong, a ? unknown."""
+    if verdict == WRONG:
+        return False
+    if verdict == PROVEN:
+        return good
+    return None if good is not False else False
+
+
+def shared_quantities(chain: Chain, side) -> int:
+    """How many quantities (not indices) a chain's expressions and a new side have in common."""
+
+    def quantities(expr) -> set[str]:
+        if not isinstance(expr, Basic):
+            return set()
+        indices = {str(s) for s in expr.atoms(Symbol) if s.is_integer}
+        return set(names_in(expr)) - indices
+
+    return len((quantities(chain.head) | quantities(chain.last)) & quantities(side))
+
+
+def split_run_in(sides: list) -> tuple[list, list]:
+    """``a = b · d(log x)/dx = … = 1/x``: a side note about x run into the equation before it."""
+    for position in range(1, len(sides) - 1):
+        side = sides[position]
+        if not isinstance(side, Basic) or isinstance(side, MatrixBase):
+            continue
+        for factor in sorted(side.atoms(Derivative), key=str):
+            variable = factor.variables[0]
+            if isinstance(variable, Symbol) and all(
+                not (isinstance(s, Basic) and s.has(variable)) for s in sides[:position]
+            ):
+                return [*sides[:position], side.xreplace({factor: Integer(1)})], [
+                    factor,
+                    *sides[position + 1 :],
+                ]
+    return sides, []
+
+
+def sources_of(piece: Piece, sides: list, spans, new: bool) -> list[str]:
+    """How each link of a row is shown: ``a = b`` for the first of a new chain, ``= c`` after."""
+    if spans is None or piece.first_line:  # a row glued from two blocks: show it whole
+        return [piece.source] * len(sides)
+    if not new:
+        return [f"= {piece.excerpt(*span)}" for span in spans]
+    first = piece.excerpt(spans[0][0], spans[1][1]) if len(spans) > 1 else piece.source
+    return [first] + [f"= {piece.excerpt(*span)}" for span in spans[2:]]
+
+
+def variable_of(head) -> Expr | None:
+    if isinstance(head, Basic):
+        for derivative in head.atoms(Derivative):
+            return derivative.variables[0]
+    return None
+
+
+def numbers_only(side) -> bool:
+    return isinstance(side, MatrixBase) and all(entry.is_number for entry in side)
+
+
+class ChainRules:
+    """Statements and the chains they make, judged by :class:`~derive.check.judge._Judge`."""
+
+    def statement(self, piece: Piece, statement: Statement, current: Chain | None) -> Chain | None:
+        sides = statement.sides
+        if statement.relation != "eq" or (len(sides) == 1 and not statement.continues):
+            what = (
+                "a relation, not an identity"
+                if statement.relation != "eq"
+                else "an expression, not an equation"
+            )
+            self.note(piece.line, piece.label, piece.source, NOTE, what)
+            return None
+        spans = statement.spans if len(statement.spans) == len(sides) else None
+        if statement.continues:
+            return self.continuation(piece, sides, current, sources_of(piece, sides, spans, new=False))
+        head = sides[0]
+        if isinstance(head, Cases):
+            self.note(piece.line, piece.label, piece.source, UNCHECKED, "cases on the left-hand side")
+            return None
+        if len(sides) == 2 and self._defines(head, sides[1]):
+            self.define(piece, head, sides[1])
+            return None
+        if len(sides) > 2 and self._defines(head, sides[1]) and not self._known(head):
+            # y_i = e^{a_i}/Σ_j e^{a_j} = 1 − …: the first equality defines y, the rest is a chain.
+            self.define(piece, head, sides[1])
+            rest = sides[1:]
+            chain = Chain(rest[0], rest[0], rest[0], piece.line, True, None, piece.line, self.case)
+            if piece.role == "main":
+                self.chains.append(chain)
+            self.follow(piece, chain, rest[1:], sources_of(piece, sides, spans, new=True)[1:])
+            return chain
+        if any(numbers_only(s) for s in sides):
+            self.note(piece.line, piece.label, piece.source, NOTE, "values of a worked example")
+            return None
+        sides, side_note = split_run_in(sides)
+        chain = Chain(head, head, head, piece.line, True, variable_of(head), piece.line, self.case)
+        if piece.role == "main":  # side notes are never continued by a later block
+            self.chains.append(chain)
+        sources = sources_of(piece, sides, spans, new=True) if not side_note else [piece.source] * len(sides)
+        self.follow(piece, chain, sides[1:], sources)
+        if side_note:
+            note_chain = Chain(side_note[0], side_note[0], side_note[0], piece.line, True, None, piece.line)
+            self.follow(piece, note_chain, side_note[1:], [piece.source] * len(side_note), side=True)
+        return chain
+
+    def continuation(self, piece: Piece, sides: list, current: Chain | None, sources: list) -> Chain | None:
+        """``= b``: continue the chain of the row above, or of a recent block if it follows from that."""
+        if current is not None:
+            self.follow(piece, current, sides, sources)
+            return current
+        candidates = list(reversed(self.chains[-RECENT_CHAINS:]))
+        if not candidates:
+            self.note(
+                piece.line, piece.label, piece.source, UNCHECKED, "begins with = but nothing comes before it"
+            )
+            return None
+        nearest = candidates[0]
+        if not isinstance(sides[0], Cases) and self.link(nearest.last, sides[0], nearest).verdict != PROVEN:
+            for candidate in candidates[1:]:
+                if self.link(candidate.last, sides[0], candidate).verdict == PROVEN:
+                    where = f"continues the equation on line {candidate.line}"
+                    wrong = candidate.last_finding
+                    if candidate.last == sides[0] and wrong is not None and wrong.verdict == WRONG:
+                        # Written again in a later block, a wrong line is still wrong.
+                        detail = f"restates line {wrong.line}, which is wrong: {wrong.detail}"
+                        label = piece.label if len(sides) == 1 else None
+                        self._record(
+                            piece, label, sources[0], Link(WRONG, detail, wrong.counterexample), where, False
+                        )
+                        if len(sides) > 1:
+                            self.follow(piece, candidate, sides[1:], sources[1:])
+                        return candidate
+                    self.follow(piece, candidate, sides, sources, note=where)
+                    return candidate
+            # It follows from none: it goes on with the derivation it is about, the recent chain
+            # that shares the most quantities with it (not a side formula in between).
+            about = max(candidates, key=lambda chain: shared_quantities(chain, sides[0]))
+            if about is not nearest and shared_quantities(about, sides[0]) > shared_quantities(
+                nearest, sides[0]
+            ):
+                self.follow(piece, about, sides, sources, note=f"continues the equation on line {about.line}")
+                return about
+        self.follow(piece, nearest, sides, sources)
+        return nearest
+
+    def follow(self, piece: Piece, chain: Chain, sides: list, sources: list, note="", side=False) -> None:
+        """Link each of ``sides`` to the chain's last expression; ``sources`` shows each link."""
+        for number, side_value in enumerate(sides):
+            label = piece.label if number == len(sides) - 1 else None
+            source = sources[number]
+            if isinstance(side_value, Cases):
+                link = self.cases(chain.last, side_value, chain)
+                self._record(piece, label, source, link, note, side)
+                continue
+            link = self.link(chain.last, side_value, chain)
+            follows_anchor = None
+            if link.verdict != PROVEN and chain.last_good is False:
+                retry = self.link(chain.anchor, side_value, chain)
+                if retry.verdict == PROVEN:
+                    follows_anchor = retry
+            if link.verdict == PROVEN and chain.last_good is False and chain.anchor_proven:
+                # It follows from a wrong line: it carries that mistake, once checked against the
+                # last line that was right (a restated wrong line is not right by repetition).
+                carried = self.link(chain.anchor, side_value, chain)
+                if carried.verdict == WRONG:
+                    where = chain.error_line or chain.anchor_line
+                    link = Link(
+                        WRONG,
+                        f"inherited from line {where}: it follows from the line before, but against "
+                        f"line {chain.anchor_line}, {carried.detail}",
+                        carried.counterexample,
+                    )
+            if follows_anchor is not None:
+                where = f"follows from line {chain.anchor_line}, not from the wrong line before it"
+                self._record(
+                    piece, label, source, Link(PROVEN, f"{follows_anchor.detail}; {where}"), note, side
+                )
+                chain.last_good = True
+            else:
+                if link.verdict == WRONG and chain.error_line is None:
+                    chain.error_line = piece.line
+                self._record(piece, label, source, link, note, side)
+                chain.last_good = after_link(chain.last_good, link.verdict)
+            chain.last = side_value
+            chain.last_finding = self.findings[-1]
+            if chain.last_good:
+                chain.anchor, chain.anchor_line = side_value, piece.line
+                chain.anchor_proven = True
+            note = ""
+
+    def _record(self, piece: Piece, label, source: str, link: Link, note: str, side: bool) -> None:
+        detail = link.detail
+        if side:
+            detail = f"side note; {detail}"
+        if note:
+            detail = f"{detail}; {note}"
+        self.note(piece.line, label, source, link.verdict, detail, link.counterexample, piece.first_line)
+
+    def premise(self, piece: Piece, statement: Statement) -> None:
+        """``f(x) = g(x)/h(x) →``: f is g/h in what follows on this row."""
+        sides = statement.sides
+        if len(sides) == 2 and isinstance(sides[0], AppliedUndef):
+            self.local[sides[0]] = sides[1]
+            self.note(piece.line, piece.label, piece.source, NOTE, "premise of a side note")
+        else:
+            self.statement(piece, statement, None)

@@ -1,0 +1,248 @@
+"""Definitions: learned from the post (``p_i = …``), taken from standard meanings where the post
+leaves a name undefined, and the ones a proof relies on."""
+
+from __future__ import annotations
+
+import re
+
+from sympy import (
+    Basic,
+    Derivative,
+    Dummy,
+    Expr,
+    Indexed,
+    IndexedBase,
+    Integer,
+    Mul,
+    Sum,
+    Symbol,
+    log,
+)
+from sympy.core.function import AppliedUndef
+from sympy.core.symbol import Str
+
+from derive.algebra import Definition
+from derive.check.findings import DEFINITION, PROVEN
+from derive.check.layout import Piece
+from derive.check.reader import Cases
+from derive.check.understand import standard_definition
+
+
+class DefinitionRules:
+    """Definitions, kept by :class:`~derive.check.judge._Judge`."""
+
+    def _defines(self, name, value) -> bool:
+        if isinstance(value, Cases) or (isinstance(value, Basic) and value.has(Derivative)):
+            return False
+        if isinstance(name, Indexed):
+            if not all(isinstance(i, Symbol) and i.is_integer for i in name.indices):
+                return False
+        elif isinstance(name, AppliedUndef):
+            # f(x) = x² + 1 defines f at every argument; f(2) = 5 is a value of f, to be checked.
+            arguments = name.args
+            if len(set(arguments)) != len(arguments) or any(
+                not isinstance(a, Symbol) or a.is_integer for a in arguments
+            ):
+                return False
+        elif not isinstance(name, Symbol) or name.is_integer:
+            return False
+        # A name defined in terms of itself is an equation to check, not a definition.
+        return not (isinstance(value, Basic) and value.has(Definition(name, value).head))
+
+    def _known(self, name) -> bool:
+        """Whether ``name`` (p_i, L, f(x)) has a definition already."""
+        return Definition(name, name).head in self.definitions
+
+    def define(self, piece: Piece, name, value) -> None:
+        definition = Definition(name, value)
+        head = definition.head
+        known = self.definitions.get(head)
+        if known is not None and (
+            letters_change_kind(known.expression, value)
+            # f(x) and then f(x, y): a new function of that name, not a restatement of the old.
+            or (isinstance(name, AppliedUndef) and len(name.args) != len(known.name.args))
+        ):
+            # L = −(y log p + …) for one output, then L = −Σ_i (y_i log p_i + …) for N: the
+            # post moved on to a family y_i, and the new L is a definition, not a restatement.
+            self._forget(head)
+            known = None
+        if known is not None:
+            if isinstance(name, AppliedUndef):
+                # f(t) = … after f(x) = …: f at t, unfolded when proving, so that t is known here as
+                # the variable of f (the definition made only x known).
+                restated = name
+            elif isinstance(name, Indexed):
+                restated = known.instance(name)
+            else:
+                restated = known.expression
+            concrete = concrete_size([value], self.letters.size) if isinstance(value, Basic) else None
+            if concrete is not None:  # a worked example writes the definition out for its own N
+                restated = restated.xreplace({self.letters.size: Integer(concrete)})
+            link = self.link(restated, value, None)
+            where = f"agrees with the definition on line {self.defined_at[head]}"
+            detail = f"{link.detail}; {where}" if link.verdict == PROVEN else link.detail
+            self.note(piece.line, piece.label, piece.source, link.verdict, detail, link.counterexample)
+            return
+        # p_i = e^{z_i}/S with S nowhere defined: S is the softmax's denominator, not a constant.
+        unknown = sorted(n for n in names_in(value) if self._names[n] <= 0 and n not in self.assumed)
+        taken = [n for n in unknown if self._assume_standard([n], [value])]
+        self._learn(definition, piece.line)
+        detail = f"defines {name_of(head)}"
+        if taken:
+            detail += "; assumes " + "; ".join(self.assumed[n] for n in taken)
+        self.note(piece.line, piece.label, piece.source, DEFINITION, detail)
+
+    def _learn(self, definition: Definition, line: int) -> None:
+        head, expression = definition.head, definition.expression
+        self.definitions[head] = definition
+        self.defined_at[head] = line
+        self._serial[head] = next(self._serials)
+        self._named.setdefault(name_of(head), set()).add(head)
+        self._uses[head] = names_in(expression)
+        self._names.update(names_of(definition))
+        family = label_family(expression)
+        if family is not None:
+            self._label_families[head] = family
+
+    def _forget(self, head: Basic) -> None:
+        definition = self.definitions.pop(head)
+        del self.defined_at[head]
+        self._names.subtract(names_of(definition))
+        self._named[name_of(head)].discard(head)
+        self._label_families.pop(head, None)
+
+    def _undefined(self, *exprs) -> list[str]:
+        """Names a statement uses that are neither defined, nor variables of a definition, nor
+        what it differentiates by or calls a function at. By name: a letter known as a scalar
+        y may be a family y_i later on, and the other way round."""
+        here = set()
+        for expr in exprs:
+            for derivative in expr.atoms(Derivative):
+                here |= {name_of(v.base if isinstance(v, Indexed) else v) for v in derivative.variables}
+            for call in expr.atoms(AppliedUndef):
+                here |= {name_of(argument) for argument in call.args}
+
+        def known(name: str) -> bool:
+            return name in here or self._names[name] > 0
+
+        names = set()
+        for expr in exprs:
+            for call in expr.atoms(AppliedUndef):
+                # g(x) with no definition is any function (the quotient rule), but g(2) is one value
+                # of a function the post must have defined.
+                if call.func not in self.definitions and not all(isinstance(a, Symbol) for a in call.args):
+                    names.add(name_of(call.func))
+            for atom in expr.atoms(Indexed):
+                if not known(name_of(atom.base)):
+                    names.add(name_of(atom.base))
+            for atom in bare_symbols(expr):
+                if not atom.is_integer and not known(atom.name):
+                    names.add(name_of(atom))
+        return sorted(names)
+
+    def _assume_standard(self, names: list[str], parts) -> bool:
+        """Take the standard definition of each name the post leaves undefined; True if any."""
+        taken = False
+        for name in names:
+            assumed = standard_definition(name, parts, list(self.definitions.values()), self.letters.size)
+            if assumed is not None:
+                self._learn(assumed.definition, 0)
+                self.assumed[name] = assumed.shown
+                taken = True
+        return taken
+
+    def _relied_on(self, *exprs) -> tuple[Definition, ...]:
+        """The definitions of the names in ``exprs``, and of the names in those, in the post's order.
+
+        A proof looks up only names it meets, in the statement or in a definition it unfolds
+        (a vector p is looked up as its entries p_a, by name); so it is the same with these
+        definitions alone as with every one before it, and costs no more late in a long post.
+        """
+        found: set[Basic] = set()
+        pending = [name for expr in exprs for name in names_in(expr)]
+        while pending:
+            for head in self._named.get(pending.pop(), ()):
+                if head not in found:
+                    found.add(head)
+                    pending.extend(self._uses[head])
+        return tuple(self.definitions[head] for head in sorted(found, key=self._serial.__getitem__))
+
+    def _labels(self):
+        """The label family: the weights of the logarithms in the loss (y in −Σ y_k log p_k)."""
+        return next(iter(self._label_families.values()), None)
+
+
+def names_in(expr) -> frozenset[str]:
+    """Every name in ``expr``: of symbols, of families (p of p_i), of vectors, of functions."""
+    if not isinstance(expr, Basic):
+        return frozenset()
+    names = {str(atom) for atom in expr.atoms(Symbol, Str)}  # Str: the name of a MatrixSymbol
+    return frozenset(names | {atom.func.__name__ for atom in expr.atoms(AppliedUndef)})
+
+
+def names_of(definition: Definition) -> set[str]:
+    """The names a definition makes known: its own, and those of the variables it is written in
+    (x of f(x) = 1 too: the post goes on in x, as after u = x + y)."""
+    expression = definition.expression
+    atoms = expression.atoms(Indexed, Symbol) if isinstance(expression, Basic) else set()
+    if isinstance(definition.name, AppliedUndef):
+        atoms |= set(definition.name.args)
+    return {name_of(definition.head)} | {name_of(a.base if isinstance(a, Indexed) else a) for a in atoms}
+
+
+def label_family(expression) -> Basic | None:
+    """In a loss such as −Σ y_k log p_k, the family y that weighs the logarithms."""
+    if not isinstance(expression, Basic):
+        return None
+    for total in expression.atoms(Sum):
+        for term in Mul.make_args(total.function):
+            if isinstance(term, Indexed) and total.function.has(log):
+                return term.base
+    return None
+
+
+def label_sum(labels, size) -> Expr:
+    bound = Symbol("k_label", integer=True, positive=True)
+    return Sum(labels[bound], (bound, 1, size))
+
+
+def letters_change_kind(old: Basic, new: Basic) -> bool:
+    """Whether a letter that was a scalar in ``old`` is a family in ``new``, or the reverse."""
+    if not (isinstance(old, Basic) and isinstance(new, Basic)):
+        return False
+
+    def kinds(expr: Basic) -> dict[str, str]:
+        found = {str(s): "scalar" for s in bare_symbols(expr) if not s.is_integer}
+        return found | {name_of(a.base): "family" for a in expr.atoms(Indexed)}
+
+    before, after = kinds(old), kinds(new)
+    return any(before[letter] != kind for letter, kind in after.items() if letter in before)
+
+
+def bare_symbols(expr: Basic) -> set:
+    """Free symbols outside indexed entries (the label p of p_i does not count)."""
+    stand_ins = {a: Dummy() for a in expr.atoms(Indexed)}
+    hidden = expr.xreplace(stand_ins)
+    return {s for s in hidden.free_symbols - set(stand_ins.values()) if isinstance(s, Symbol)} | {
+        s for a in expr.atoms(Indexed) for i in a.indices for s in i.free_symbols
+    }
+
+
+def name_of(head) -> str:
+    label = head.label if isinstance(head, IndexedBase) else head
+    return str(label)
+
+
+def plain_text(expr) -> str:
+    return re.sub(r"\[([^\]]*)\]", r"_\1", str(expr))
+
+
+def concrete_size(exprs, size) -> int | None:
+    """The N of a worked example: the largest class number in a statement with no symbolic index."""
+    numbers = []
+    for expr in exprs:
+        if expr.free_symbols & {size}:
+            return None
+        for atom in expr.atoms(Indexed):
+            numbers += [int(index) for index in atom.indices if index.is_Integer]
+    return max(numbers) if numbers else None

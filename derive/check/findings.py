@@ -1,0 +1,66 @@
+"""What the checker says: a finding per equation or link, the final result, the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from derive.verify import Counterexample
+
+PROVEN, WRONG, UNCHECKED, DEFINITION, NOTE = "proven", "wrong", "unchecked", "definition", "note"
+MARKS = {PROVEN: "✓", WRONG: "✗", UNCHECKED: "?", DEFINITION: "≔", NOTE: "·"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What the checker says about one equation (or one link of a chain) of the post."""
+
+    line: int
+    label: str | None
+    source: str
+    verdict: str
+    detail: str
+    counterexample: Counterexample | None = None
+    #: For an equation that spans blocks (``= a`` and then ``+ b``), the line it begins on;
+    #: ``line`` is the line that completes it, where a mistake in its last part shows.
+    first_line: int = 0
+
+    @property
+    def lines(self) -> range:
+        return range(min(self.line, self.first_line or self.line), self.line + 1)
+
+    @property
+    def mark(self) -> str:
+        return MARKS[self.verdict]
+
+
+@dataclass(frozen=True)
+class FinalResult:
+    line: int
+    source: str
+    agrees: bool | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class Report:
+    findings: tuple[Finding, ...]
+    final: FinalResult | None
+    assumption: str | None
+
+    def count(self, verdict: str) -> int:
+        return sum(f.verdict == verdict for f in self.findings)
+
+    @property
+    def steps(self) -> int:
+        return sum(f.verdict in (PROVEN, WRONG, UNCHECKED) for f in self.findings)
+
+    @property
+    def wrong(self) -> bool:
+        return self.count(WRONG) > 0
+
+
+@dataclass
+class Link:
+    verdict: str
+    detail: str
+    counterexample: Counterexample | None = None

@@ -1,0 +1,239 @@
+"""Links: one equality proven under its conditions (the formula's, the prose's, the labels'),
+with every assumption it took named."""
+
+from __future__ import annotations
+
+from sympy import (
+    Basic,
+    Eq,
+    Indexed,
+    MatrixBase,
+    Ne,
+    Sum,
+    Symbol,
+)
+
+from derive.algebra import index_symbols
+from derive.check.chains import Chain
+from derive.check.definitions import bare_symbols, label_sum, name_of, names_in
+from derive.check.findings import PROVEN, UNCHECKED, WRONG, Link
+from derive.check.layout import Piece
+from derive.check.reader import SYMPY_FAILURES, Cases, Reader, Unreadable
+from derive.check.understand import worked_values_agree
+from derive.verify import Proof
+
+
+class LinkRules:
+    """Links between two expressions, proven by :class:`~derive.check.judge._Judge`."""
+
+    def _formula_conditions(self, piece: Piece) -> tuple | None:
+        """``, \\quad i = j``, ``(i \\neq j)``, ``\\text{if } i \\neq j``: relations of two indices."""
+        found = []
+        for tokens in piece.conditions:
+            try:
+                relation = Reader(list(tokens), self.letters).condition(list(tokens))
+            except (Unreadable, *SYMPY_FAILURES):
+                return None
+            if relation is None:  # "otherwise": what it excludes is in another display
+                return None
+            if all(s.is_integer for s in relation.free_symbols):
+                found.append(relation)
+        return tuple(found)
+
+    def link(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
+        """Prove ``a = b``; a standard definition the link relies on is shown with its verdict.
+
+        Under the conditions the row's formula states, which the report names.
+        """
+        if self.row_conditions is None:
+            result = self._link(a, b, chain, conditions)
+            if result.verdict == WRONG:
+                reason = "it may hold under the condition the formula states, which the checker cannot read"
+                return Link(UNCHECKED, reason)
+        else:
+            result = self._link(a, b, chain, (*conditions, *self.row_conditions))
+            if self.row_conditions:
+                stated = ", ".join(relation_text(c) for c in self.row_conditions)
+                result = Link(
+                    result.verdict,
+                    f"{result.detail}; under {stated}, as the formula states",
+                    result.counterexample,
+                )
+        used = set().union(*(names_in(e) for e in (a, b) if isinstance(e, Basic)))
+        shown = [self.assumed[name] for name in sorted(used) if name in self.assumed]
+        if shown:
+            return Link(result.verdict, f"{result.detail}; assumes {'; '.join(shown)}", result.counterexample)
+        return result
+
+    def _link(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
+        conditions = tuple(conditions) + (chain.conditions if chain else ())
+        if isinstance(a, Cases) or isinstance(b, Cases):
+            return Link(UNCHECKED, "cases cannot be compared with each other")
+        exprs = [e for e in (a, b) if isinstance(e, Basic)]
+        if any(isinstance(e, MatrixBase) for e in exprs):
+            parts = [e for m in exprs if isinstance(m, MatrixBase) for e in m]
+        else:
+            parts = exprs
+        if len(exprs) == 2 and exprs[0] == exprs[1]:
+            # σ(z) = 1/(1 + e^{−z}) is read with the σ the checker knows: both sides alike.
+            return Link(PROVEN, "proven (both sides read as the same expression)")
+        worked = worked_values_agree(a, b) if len(exprs) == 2 else None
+        if worked is not None:
+            agrees, how = worked
+            return Link(PROVEN if agrees else WRONG, how)
+        undefined = self._undefined(*parts)
+        if undefined and self._assume_standard(undefined, parts):
+            undefined = self._undefined(*parts)
+        if undefined:
+            return Link(UNCHECKED, f"{', '.join(undefined)} not defined before this line")
+        if any(is_vector(e) for e in parts):
+            return Link(UNCHECKED, "a vector without an index; write one component")
+        proof = self._prove(a, b, conditions)
+        if proof.verified:
+            return Link(PROVEN, method_text(proof))
+        labels = self._labels()
+        if labels is not None:
+            sums_to_one = Eq(label_sum(labels, self.letters.size), 1)
+            constrained = self._prove(a, b, (*conditions, sums_to_one))
+            if constrained.verified:
+                if self.assumption:
+                    uses = f"uses Σ {name_of(labels)} = 1 ({self.assumption})"
+                    return Link(PROVEN, f"{method_text(constrained)}; {uses}")
+                unstated = f"one-hot {name_of(labels)}"
+                return Link(
+                    UNCHECKED, f"holds only if the labels sum to 1 ({unstated}); the post does not say so"
+                )
+        if proof.counterexample is not None:
+            renamed = same_count_renamed(a, b)
+            if renamed is not None:
+                b_renamed, shown = renamed
+                again = self._prove(a, b_renamed, conditions)
+                if again.verified:
+                    return Link(PROVEN, f"{method_text(again)}; assumes {shown}")
+            distinct = self._distinct_indices(a, b, conditions)
+            if distinct is not None:
+                relation, restricted = distinct
+                if restricted.verified:
+                    stated = self._stated_case("ne", restricted)
+                    if stated is not None:
+                        return Link(PROVEN, f"{method_text(restricted)}; uses {relation}: {stated}")
+                    return Link(
+                        UNCHECKED, f"holds only when {relation}, which the math of the post does not state"
+                    )
+            same = self._same_indices(a, b, conditions)
+            if same is not None:
+                relation, restricted = same
+                if restricted.verified:
+                    stated = self.prose_case.shown()
+                    return Link(PROVEN, f"{method_text(restricted)}; uses {relation}: {stated}")
+                if restricted.counterexample is not None:
+                    return Link(
+                        WRONG, f"{restricted.reason} (even when {relation})", restricted.counterexample
+                    )
+            return Link(WRONG, proof.reason, proof.counterexample)
+        return Link(UNCHECKED, proof.reason)
+
+    def _stated_case(self, relation: str, restricted) -> str | None:
+        """Where the prose puts the steps in the case ``relation`` of their two indices, if it does."""
+        case = self.prose_case
+        if case is None or case.relation != relation:
+            return None
+        return case.shown()
+
+    def _same_indices(self, a, b, conditions):
+        """In the prose's "i = j" case, a statement about two free indices proven where they agree."""
+        if self.prose_case is None or self.prose_case.relation != "eq":
+            return None
+        parts = [e for e in (a, b) if isinstance(e, Basic)]
+        indices = sorted(index_symbols(*parts), key=str)
+        indices = [i for i in indices if i != self.letters.size]
+        if len(indices) != 2 or any(isinstance(c, (Eq, Ne)) and c.args[0] in indices for c in conditions):
+            return None
+        if self.prose_case.pair is not None and set(self.prose_case.pair) != {i.name for i in indices}:
+            return None
+        relation = Eq(*indices)
+        return f"{indices[0]} = {indices[1]}", self._prove(a, b, (*conditions, relation))
+
+    def _distinct_indices(self, a, b, conditions):
+        """A statement about two free indices may hold only when they differ (the i ≠ j case)."""
+        parts = [e for e in (a, b) if isinstance(e, Basic)]
+        indices = sorted(index_symbols(*parts), key=str)
+        indices = [i for i in indices if i != self.letters.size]
+        if len(indices) != 2 or any(isinstance(c, (Eq, Ne)) and c.args[0] in indices for c in conditions):
+            return None
+        relation = Ne(*indices)
+        return f"{indices[0]} ≠ {indices[1]}", self._prove(a, b, (*conditions, relation))
+
+    def cases(self, a, cases: Cases, chain: Chain) -> Link:
+        results = []
+        stated = [c.condition for c in cases.branches if c.condition is not None]
+        for branch in cases.branches:
+            if branch.condition is not None:
+                condition = (branch.condition,)
+                text = relation_text(branch.condition)
+            elif len(stated) == 1 and isinstance(stated[0], Eq):
+                condition = (Ne(*stated[0].args),)
+                text = f"otherwise ({relation_text(condition[0])})"
+            else:
+                return Link(UNCHECKED, "cannot tell what 'otherwise' excludes")
+            link = self.link(a, branch.value, chain, condition)
+            results.append((text, link))
+        for text, link in results:
+            if link.verdict == WRONG:
+                return Link(WRONG, f"case {text}: {link.detail}", link.counterexample)
+        for text, link in results:
+            if link.verdict != PROVEN:
+                return Link(link.verdict, f"case {text}: {link.detail}")
+        return Link(PROVEN, "; ".join(f"case {text}: {link.detail}" for text, link in results))
+
+
+def relevant(conditions: tuple, a, b, definitions) -> tuple:
+    """The conditions that speak of the statement: ``i = j`` under a "Case i = j" heading says
+    nothing about ∂p_i/∂z_i, and a j free in the proof would leave every case unevaluated."""
+    present = set()
+    for expr in (a, b, *(d.expression for d in definitions), *(d.name for d in definitions)):
+        if isinstance(expr, Basic):
+            present |= expr.atoms(Symbol)  # not free_symbols: ∂p_i/∂z_j has no free j
+    kept = []
+    for condition in conditions:
+        indices = {s for s in condition.free_symbols if isinstance(s, Symbol) and s.is_integer}
+        if isinstance(condition, (Eq, Ne)) and not indices <= present:
+            continue
+        kept.append(condition)
+    return tuple(kept)
+
+
+def same_count_renamed(a, b):
+    """``Σ_{j=1}^{n}`` where the line it follows sums ``Σ_{j=1}^{c}``: b with n read as c, or None.
+
+    Posts switch the letter for the number of classes between lines; when each side sums to one
+    letter of its own, the second is read as the first, and the reading says so.
+    """
+    if not (isinstance(a, Basic) and isinstance(b, Basic)):
+        return None
+    limits_a = {total.limits[0][2] for total in a.atoms(Sum)}
+    limits_b = {total.limits[0][2] for total in b.atoms(Sum)}
+    if len(limits_a) != 1 or len(limits_b) != 1 or limits_a == limits_b:
+        return None
+    (count_a,), (count_b,) = limits_a, limits_b
+    if not (isinstance(count_a, Symbol) and isinstance(count_b, Symbol)):
+        return None
+    renamed = b.replace(
+        lambda e: isinstance(e, Sum) and e.limits[0][2] == count_b,
+        lambda e: e.func(e.function, *((v, lo, count_a if hi == count_b else hi) for v, lo, hi in e.limits)),
+    )
+    return renamed, f"the sum to {count_b} counts the same {count_a} terms as the line before"
+
+
+def method_text(proof: Proof) -> str:
+    return f"proven ({proof.method})"
+
+
+def is_vector(expr: Basic) -> bool:
+    """A family used without an index (``∂L/∂z``): a vector statement the checker does not read."""
+    return bool(bare_symbols(expr) & {a.base.label for a in expr.atoms(Indexed)})
+
+
+def relation_text(relation) -> str:
+    a, b = relation.args
+    return f"{a} {'=' if isinstance(relation, Eq) else '≠'} {b}"
