@@ -261,3 +261,24 @@ def test_labels_summing_to_one_are_read_from_the_prose_in_four_languages(prose):
     assert "uses Σ y = 1" in step.detail
     unstated = check_text(text.replace(prose, "Then:")).findings[-1]
     assert unstated.verdict == UNCHECKED and "the post does not say so" in unstated.detail
+
+
+# -- a correction for every ✗ that one slip explains ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        ("\\frac{\\partial p_i}{\\partial z_j} = p_i p_j \\quad (i \\neq j)", "expected: - p_i p_j"),  # sign
+        ("\\frac{\\partial p_j}{\\partial z_j} = p_i (1 - p_i)", "expected: \\left(1 - p_j\\right) p_j"),
+    ],
+)
+def test_a_wrong_step_shows_the_line_as_it_should_read(row, expected):
+    step = check_text(SOFTMAX + f"$$\n{row}\n$$\n").findings[-1]
+    assert step.verdict == WRONG
+    assert expected in step.detail
+
+
+def test_no_correction_is_shown_when_no_single_slip_explains_the_mistake():
+    step = check_text(SOFTMAX + "$$\n\\frac{\\partial p_i}{\\partial z_i} = 7 p_i^3\n$$\n").findings[-1]
+    assert step.verdict == WRONG and "expected:" not in step.detail

@@ -3,8 +3,12 @@ with every assumption it took named."""
 
 from __future__ import annotations
 
+import itertools
+
 from sympy import (
+    Add,
     Basic,
+    Derivative,
     Eq,
     Indexed,
     MatrixBase,
@@ -20,6 +24,7 @@ from derive.check.findings import PROVEN, UNCHECKED, WRONG, Link
 from derive.check.layout import Piece
 from derive.check.reader import SYMPY_FAILURES, Cases, Reader, Unreadable
 from derive.check.understand import worked_values_agree
+from derive.printing import latex
 from derive.verify import Proof
 
 
@@ -130,8 +135,21 @@ class LinkRules:
                     return Link(
                         WRONG, f"{restricted.reason} (even when {relation})", restricted.counterexample
                     )
-            return Link(WRONG, proof.reason, proof.counterexample)
+            return Link(WRONG, proof.reason + self._correction(a, b, conditions), proof.counterexample)
         return Link(UNCHECKED, proof.reason)
+
+    def _correction(self, a, b, conditions) -> str:
+        """``; expected: -p_i p_j``: the wrong side with the one slip undone that makes it right.
+
+        The slips people make are tried, in the post's own letters: the sign of the whole side
+        or of one term, and two indices swapped. Nothing is shown when none of them is right.
+        """
+        if not (isinstance(a, Basic) and isinstance(b, Basic)) or isinstance(b, MatrixBase):
+            return ""
+        for candidate in _slips_undone(b, a, self.letters.size):
+            if self._prove(a, candidate, conditions).verified:
+                return f"; expected: {latex(candidate)}"
+        return ""
 
     def _stated_case(self, relation: str, restricted) -> str | None:
         """Where the prose puts the steps in the case ``relation`` of their two indices, if it does."""
@@ -237,3 +255,28 @@ def is_vector(expr: Basic) -> bool:
 def relation_text(relation) -> str:
     a, b = relation.args
     return f"{a} {'=' if isinstance(relation, Eq) else '≠'} {b}"
+
+
+#: Candidate corrections tried for one wrong link, at most (each is a proof).
+MAX_CORRECTIONS = 8
+
+
+def _slips_undone(side: Basic, other: Basic, size: Symbol) -> list:
+    """``side`` with one common slip undone: the sign of everything, of one term, or two of the
+    indices of the statement (``other`` is its other side) exchanged."""
+    candidates = [-side]
+    terms = Add.make_args(side)
+    if len(terms) > 1:
+        candidates += [side - 2 * term for term in terms]
+    symbols = set().union(
+        *(e.free_symbols for e in (side, other)),
+        *(v.free_symbols for d in other.atoms(Derivative) for v in d.variables),  # ∂p_i/∂z_j: j too
+    )
+    indices = sorted((s for s in symbols if isinstance(s, Symbol) and s.is_integer and s != size), key=str)
+    for first, second in itertools.combinations(indices, 2):
+        candidates.append(side.xreplace({first: second, second: first}))
+    unique = []
+    for candidate in candidates:
+        if candidate != side and candidate not in unique:
+            unique.append(candidate)
+    return unique[:MAX_CORRECTIONS]
