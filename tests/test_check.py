@@ -421,3 +421,42 @@ def test_a_line_that_carries_an_earlier_mistake_is_wrong_and_says_where_it_start
     assert (first.verdict, slip.verdict, carried.verdict) == (PROVEN, WRONG, WRONG)
     assert carried.detail.startswith(f"inherited from line {slip.line}")
     assert carried.counterexample is not None
+
+
+# -- Jupyter notebooks ------------------------------------------------------------------------------
+
+
+def _notebook(path: Path, *cells) -> Path:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
+        for kind, source in cells
+    ]
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_a_notebook_is_checked_by_its_markdown_cells_and_reported_by_cell(tmp_path):
+    path = _notebook(
+        tmp_path / "post.ipynb",
+        ("markdown", "# Softmax\n\n$$\np_i = \\frac{e^{z_i}}{\\sum_{k=1}^{N} e^{z_k}}\n$$"),
+        ("code", "x = 1  # $$ a = b $$ in code is not math"),
+        ("markdown", "For $i \\neq j$:\n\n$$\n\\frac{\\partial p_i}{\\partial z_j} = p_i p_j\n$$"),
+    )
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 1
+    assert "cell 3, line 4 ✗" in result.output
+    assert "cell 2" not in result.output
+    data = json.loads(CliRunner().invoke(cli, ["check", "--format", "json", str(path)]).output)
+    wrong = [f for f in data[0]["findings"] if f["verdict"] == "wrong"]
+    assert [f["place"] for f in wrong] == ["cell 3, line 4"]
+
+
+def test_a_file_that_is_not_a_notebook_gets_one_line_and_exit_2(tmp_path):
+    path = tmp_path / "broken.ipynb"
+    path.write_text('{"x": 1}', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(path)])
+    assert result.exit_code == 2
+    assert "not a Jupyter notebook" in result.output and "Traceback" not in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from derive.verify import Counterexample
@@ -46,6 +47,8 @@ class Report:
     findings: tuple[Finding, ...]
     final: FinalResult | None
     assumption: str | None
+    #: Where each line of the text came from, for a notebook: ``where(7)`` is "cell 3, line 2".
+    where: Callable[[int], str] | None = None
 
     def count(self, verdict: str) -> int:
         return sum(f.verdict == verdict for f in self.findings)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 from derive.check.findings import PROVEN, UNCHECKED, WRONG, Report
 from derive.check.judge import check_text
+from derive.check.notebook import markdown_of
 from derive.errors import DeriveError
 from derive.proofcache import ProofCache
 
@@ -43,7 +45,12 @@ def read_text(path: Path) -> str:
 
 
 def check_file(path: Path, *, cache: ProofCache | None = None) -> Report:
-    return check_text(read_text(path), path.suffix.lower(), cache=cache)
+    suffix = path.suffix.lower()
+    if suffix == ".ipynb":
+        notebook = markdown_of(read_text(path))
+        report = check_text(notebook.text, ".md", cache=cache)
+        return replace(report, where=notebook.where)
+    return check_text(read_text(path), suffix, cache=cache)
 
 
 def summary(report: Report) -> str:
@@ -59,6 +66,8 @@ def as_text(path: str, report: Report) -> str:
     width = 60
     for finding in report.findings:
         span = f"{finding.first_line}–{finding.line}" if finding.first_line else str(finding.line)
+        if report.where is not None:
+            span = report.where(finding.line)
         where = f"{span:>5}" + (f" ({finding.label})" if finding.label else "")
         source = finding.source if len(finding.source) <= width else finding.source[: width - 1] + "…"
         lines.append(f"{where:<12} {finding.mark} {source}")
@@ -94,6 +103,7 @@ def as_json(path: str, report: Report) -> dict:
                 "line": f.line,
                 "end_line": f.line,
                 "begins_on_line": f.first_line or f.line,
+                **({"place": report.where(f.line)} if report.where is not None else {}),
                 "label": f.label,
                 "source": f.source,
                 "verdict": f.verdict,
