@@ -282,3 +282,30 @@ def test_a_wrong_step_shows_the_line_as_it_should_read(row, expected):
 def test_no_correction_is_shown_when_no_single_slip_explains_the_mistake():
     step = check_text(SOFTMAX + "$$\n\\frac{\\partial p_i}{\\partial z_i} = 7 p_i^3\n$$\n").findings[-1]
     assert step.verdict == WRONG and "expected:" not in step.detail
+
+
+# -- the catalogue is the checker's knowledge ---------------------------------------------------------
+
+
+_TEMPERATURE_POST = (
+    "$$\nL = -\\sum_{k=1}^{N} y_k \\log p_k\n$$\n\n"
+    "$$\np_i = \\frac{e^{z_i / T}}{\\sum_{k=1}^{N} e^{z_k / T}}\n$$\n\nThe labels are one-hot.\n\n"
+    "$$\n\\frac{\\partial L}{\\partial z_i} = \\frac{p_i - y_i}{T}\n$$\n"
+)
+
+
+def test_a_post_s_result_is_compared_with_the_derivation_whose_definitions_it_shares():
+    final = check_text(_TEMPERATURE_POST).final
+    assert final.agrees is True and "derive's softmax-temperature result" in final.detail
+    wrong = check_text(_TEMPERATURE_POST.replace("{p_i - y_i}{T}", "{p_i - y_i}{T^2}"))
+    assert wrong.findings[-1].verdict == WRONG  # the step itself; a wrong line is no result
+
+
+def test_no_module_of_the_checker_imports_one_particular_derivation():
+    from pathlib import Path
+
+    checker = Path(__file__).resolve().parent.parent / "derive" / "check"
+    for module in checker.glob("*.py"):
+        imports = [line for line in module.read_text(encoding="utf-8").splitlines() if "import" in line]
+        assert not [line for line in imports if "derive.derivations." in line], module.name
+        assert not [line for line in imports if "import softmax" in line], module.name

@@ -1,4 +1,5 @@
-"""The post's final result, compared with what derive derives for the same loss."""
+"""The post's final result, compared with the result of the catalogue's derivation for the same
+loss: the registry says what each derivation proves (:class:`~derive.derivations.Knowledge`)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,17 @@ from sympy import (
     Symbol,
 )
 
-from derive.check.definitions import label_sum, name_of, plain_text
+from derive.check.definitions import label_sum, plain_text
 from derive.check.findings import PROVEN, WRONG, FinalResult
+from derive.derivations import INDEX, LABELS, LOGITS, LOSS, PROBS, SIZE, Knowledge, knowledge
 
 
 class ResultRules:
     """The final result, compared by :class:`~derive.check.judge._Judge`."""
 
     def final_result(self) -> FinalResult | None:
-        """The post's last formula for ∂L/∂z_i, against what derive derives for the same loss."""
-        from derive.derivations import softmax_ce  # the derivation derive itself proves
-
+        """The post's last formula for ∂L/∂z_i, against the result of the catalogue's derivation
+        whose definitions the post's loss and probabilities agree with."""
         roles = self._softmax_roles()
         if roles is None:
             return None
@@ -33,20 +34,49 @@ class ResultRules:
         finding, (head, value) = found
         index = head.variables[0].indices[0]
         mapping = {
-            softmax_ce.L: loss,
-            softmax_ce.p: probs,
-            softmax_ce.y: labels,
-            softmax_ce.z: logits,
-            softmax_ce.i: index,
+            LOSS: loss,
+            PROBS: probs,
+            LABELS: labels,
+            LOGITS: logits,
+            INDEX: index,
+            SIZE: self.letters.size,
         }
-        expected = softmax_ce.RESULT.rhs.xreplace(mapping)
-        link = self.link(value, expected, None, (Eq(label_sum(labels, self.letters.size), 1),))
-        shown = f"derive's result for this loss is {plain_text(expected)} (given Σ {name_of(labels)} = 1)"
-        if link.verdict == PROVEN:
-            return FinalResult(finding.line, finding.source, True, f"agrees: {shown}")
-        if link.verdict == WRONG:
-            return FinalResult(finding.line, finding.source, False, f"differs: {shown}; {link.detail}")
-        return FinalResult(finding.line, finding.source, None, f"not compared: {link.detail}")
+        for name, known in knowledge():
+            mapping = {**mapping, **self._parameters(probs, known)}
+            if not self._defines_the_same(loss, probs, index, known, mapping):
+                continue
+            expected = known.result.xreplace(mapping)
+            link = self.link(value, expected, None, (Eq(label_sum(labels, self.letters.size), 1),))
+            shown = f"derive's {name} result for this loss is {plain_text(expected)} (given {known.given})"
+            if link.verdict == PROVEN:
+                return FinalResult(finding.line, finding.source, True, f"agrees: {shown}")
+            if link.verdict == WRONG:
+                return FinalResult(finding.line, finding.source, False, f"differs: {shown}; {link.detail}")
+            return FinalResult(finding.line, finding.source, None, f"not compared: {link.detail}")
+        return None
+
+    def _parameters(self, probs, known: Knowledge) -> dict:
+        """The catalogue's parameters (a temperature T) as the post's symbols of the same name."""
+        definition = self.definitions.get(probs)
+        if definition is None:
+            return {}
+        ours = {s.name: s for s in definition.expression.free_symbols if isinstance(s, Symbol)}
+        theirs = known.probs.free_symbols | known.result.free_symbols
+        return {
+            s: ours[s.name] for s in theirs if isinstance(s, Symbol) and s.name in ours and s != ours[s.name]
+        }
+
+    def _defines_the_same(self, loss, probs, index, known: Knowledge, mapping: dict) -> bool:
+        """Whether the post's loss and probabilities are the catalogue's, in the post's letters."""
+        post_loss = self.definitions.get(loss)
+        post_probs = self.definitions.get(probs)
+        if post_loss is None or post_probs is None:
+            return False
+        pairs = (
+            (post_loss.expression, known.loss.xreplace(mapping)),
+            (post_probs.instance(probs[index]), known.probs.xreplace(mapping)),
+        )
+        return all(self.link(ours, theirs, None).verdict == PROVEN for ours, theirs in pairs)
 
     def _softmax_roles(self):
         labels = self._labels()

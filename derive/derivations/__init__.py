@@ -18,11 +18,35 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sympy import Expr, IndexedBase, Sum, Symbol, exp, log, symbols
+
 from derive.document import Document
 from derive.errors import InvalidParameter, UnknownDerivation
 from derive.notation import ROLES
 
 GENERIC_TEMPLATE = "generic.j2"
+
+#: The letters a derivation's knowledge is written in; a post's own letters replace them.
+LOSS, SIZE = Symbol("L"), Symbol("N", integer=True, positive=True)
+LOGITS, PROBS, LABELS = IndexedBase("z"), IndexedBase("p"), IndexedBase("y")
+_i, _k = symbols("i k", integer=True, positive=True)
+INDEX = _i
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What a derivation proves, as ``derive check`` recognises it in someone else's post.
+
+    ``loss`` and ``probs`` are the definitions (of L, and of p_i in terms of the logits z_i)
+    that identify the derivation; ``result`` is ∂L/∂z_i, which holds ``given`` its conditions.
+    All are written in :data:`LOSS`, :data:`PROBS`, :data:`LABELS`, :data:`LOGITS`,
+    :data:`INDEX` and :data:`SIZE`.
+    """
+
+    loss: Expr
+    probs: Expr
+    result: Expr
+    given: str = "Σ y = 1"
 
 
 @dataclass(frozen=True)
@@ -58,6 +82,8 @@ class Derivation:
     max_n: int = 50
     roles: tuple[str, ...] = ()
     template_dir: Path | None = None
+    #: What it proves, for ``derive check`` to compare a post's result with.
+    knowledge: Knowledge | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.roles) - set(ROLES)
@@ -129,6 +155,9 @@ def builder(module: str) -> Callable[[int], Document]:
     return build
 
 
+_CROSS_ENTROPY = -Sum(LABELS[_k] * log(PROBS[_k]), (_k, 1, SIZE))
+_TEMPERATURE = Symbol("T", positive=True)
+
 #: derive's own derivations. Their code is imported only when one of them is built, so that
 #: ``derive --help`` or a run of one derivation does not pay for all the others.
 BUILTINS = (
@@ -154,6 +183,11 @@ BUILTINS = (
             ),
         ),
         roles=("logits", "probs", "labels", "classes"),
+        knowledge=Knowledge(
+            _CROSS_ENTROPY,
+            exp(LOGITS[_i]) / Sum(exp(LOGITS[_k]), (_k, 1, SIZE)),
+            PROBS[_i] - LABELS[_i],
+        ),
     ),
     Derivation(
         name="sigmoid-bce",
@@ -181,6 +215,11 @@ BUILTINS = (
         build=builder("softmax_temperature"),
         template="softmax-temperature.j2",
         roles=("logits", "probs", "labels", "classes"),
+        knowledge=Knowledge(
+            _CROSS_ENTROPY,
+            exp(LOGITS[_i] / _TEMPERATURE) / Sum(exp(LOGITS[_k] / _TEMPERATURE), (_k, 1, SIZE)),
+            (PROBS[_i] - LABELS[_i]) / _TEMPERATURE,
+        ),
     ),
     Derivation(
         name="label-smoothing-ce",
@@ -220,3 +259,8 @@ BUILTINS = (
 
 for _builtin in BUILTINS:
     register(_builtin)
+
+
+def knowledge() -> list[tuple[str, Knowledge]]:
+    """Every registered derivation's knowledge, by name, in the order they were registered."""
+    return [(d.name, d.knowledge) for d in REGISTRY.values() if d.knowledge is not None]
