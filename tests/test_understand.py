@@ -309,3 +309,26 @@ def test_no_module_of_the_checker_imports_one_particular_derivation():
         imports = [line for line in module.read_text(encoding="utf-8").splitlines() if "import" in line]
         assert not [line for line in imports if "derive.derivations." in line], module.name
         assert not [line for line in imports if "import softmax" in line], module.name
+
+
+# -- shapes ---------------------------------------------------------------------------------------------
+
+
+def test_a_vector_statement_is_proven_at_a_generic_entry_and_a_shape_mismatch_is_wrong():
+    text = (
+        "$$\nL = -\\sum_{k=1}^{N} y_k \\log p_k\n$$\n\n" + SOFTMAX + "The labels are one-hot.\n\n"
+        "$$\n\\frac{\\partial L}{\\partial \\mathbf{z}} = \\mathbf{p} - \\mathbf{y}\n$$\n\n"
+        "$$\n\\frac{\\partial L}{\\partial \\mathbf{z}} = \\mathbf{p}^\\top - \\mathbf{y}^\\top\n$$\n"
+    )
+    column, row = check_text(text).findings[-2:]
+    assert column.verdict == PROVEN
+    assert row.verdict == WRONG and "N×1 and 1×N" in row.detail
+
+
+def test_a_column_times_a_square_matrix_is_a_shape_error():
+    column = "\\begin{bmatrix} 1 \\\\ 2 \\\\ 3 \\end{bmatrix}"
+    square = "\\begin{bmatrix} 1 & 0 & 0 \\\\ 0 & 1 & 0 \\\\ 0 & 0 & 1 \\end{bmatrix}"
+    (finding,) = check_text(f"$$\nu = {column} {square}\n$$\n").findings
+    assert finding.verdict == WRONG and "3×1 matrix times a 3×3" in finding.detail
+    (fine,) = check_text(f"$$\nu = {square} {column}\n$$\n").findings
+    assert fine.verdict != WRONG

@@ -22,7 +22,7 @@ from sympy import (
 )
 from sympy.matrices.expressions import MatrixExpr
 
-from derive.check.tokens import Unreadable
+from derive.check.tokens import ShapesDoNotMultiply, Unreadable
 
 MAX_POWER = 12
 #: A power of a number is worked out exactly; past this exponent it is refused.
@@ -45,6 +45,12 @@ def number_from(text: str) -> Expr:
 
 
 def product_of(a, b):
+    if isinstance(a, (MatrixBase, MatrixExpr)) and isinstance(b, (MatrixBase, MatrixExpr)):
+        (rows_a, cols_a), (rows_b, cols_b) = a.shape, b.shape
+        if cols_a != rows_b and all(isinstance(n, int) or n.is_number for n in (cols_a, rows_b)):
+            raise ShapesDoNotMultiply(
+                f"a {rows_a}×{cols_a} matrix times a {rows_b}×{cols_b} one: the shapes do not multiply"
+            )
     if isinstance(a, (MatrixBase, MatrixExpr)) or isinstance(b, (MatrixBase, MatrixExpr)):
         return a * b
     return Mul(a, b)

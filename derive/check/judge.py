@@ -58,6 +58,7 @@ from derive.check.reader import (
 )
 from derive.check.reading import learn_names
 from derive.check.result import ResultRules
+from derive.check.tokens import ShapesDoNotMultiply
 from derive.check.understand import ProseCase, prose_case
 from derive.proofcache import ProofCache
 from derive.verify import Proof, Verifier
@@ -286,6 +287,11 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
                         list(piece.tokens), self.letters, variable, self.names
                     )
             except (Unreadable, _Expired) as error:
+                if isinstance(error, ShapesDoNotMultiply):
+                    self.note(piece.line, piece.label, piece.source, WRONG, str(error))
+                    if piece.role == "main":
+                        broken, current = piece.line, None
+                    continue
                 if isinstance(error, Unreadable):
                     reason = str(error)
                 elif seconds < STEP_SECONDS:

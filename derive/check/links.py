@@ -93,6 +93,9 @@ class LinkRules:
             return Link(UNCHECKED, f"{', '.join(undefined)} not defined before this line")
         if any(is_vector(e) for e in parts):
             return Link(UNCHECKED, "a vector without an index; write one component")
+        mismatch = shape_mismatch(a, b)
+        if mismatch is not None:
+            return Link(WRONG, mismatch)
         proof = self._prove(a, b, conditions)
         if proof.verified:
             return Link(PROVEN, method_text(proof))
@@ -250,6 +253,21 @@ def method_text(proof: Proof) -> str:
 def is_vector(expr: Basic) -> bool:
     """A family used without an index (``∂L/∂z``): a vector statement the checker does not read."""
     return bool(bare_symbols(expr) & {a.base.label for a in expr.atoms(Indexed)})
+
+
+def shape_mismatch(a, b) -> str | None:
+    """ "a column vector equals a row vector": two shapes that differ in which sides are 1.
+
+    Only that is certain: N×1 and M×1 may be the same size, but never N×1 and 1×N (N ≥ 2 classes).
+    """
+    shapes = [getattr(side, "shape", None) for side in (a, b)]
+    if None in shapes or shapes[0] == shapes[1]:
+        return None
+    (rows_a, cols_a), (rows_b, cols_b) = shapes
+    if (rows_a == 1) != (rows_b == 1) or (cols_a == 1) != (cols_b == 1):
+        shown = " and ".join(f"{rows}×{cols}" for rows, cols in shapes)
+        return f"the two sides have different shapes: {shown}"
+    return None
 
 
 def relation_text(relation) -> str:

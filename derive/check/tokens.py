@@ -16,6 +16,10 @@ class Unreadable(DeriveError):
     """Math the reader cannot turn into SymPy; the reason names what it could not read."""
 
 
+class ShapesDoNotMultiply(Unreadable):
+    """A product of two matrices whose shapes do not fit (a column times a 3×3): a real mistake."""
+
+
 @dataclass(frozen=True)
 class Token:
     kind: str  # "cmd", "letter", "number", "char", "rowsep", "quad", "word"
