@@ -79,14 +79,38 @@ def split_run_in(sides: list) -> tuple[list, list]:
     return sides, []
 
 
-def sources_of(piece: Piece, sides: list, spans, new: bool) -> list[str]:
-    """How each link of a row is shown: ``a = b`` for the first of a new chain, ``= c`` after."""
+@dataclass(frozen=True)
+class Shown:
+    """How a link is shown in the report, and the lines of the side it reaches."""
+
+    text: str
+    first: int
+    last: int
+
+
+def whole(piece: Piece, count: int) -> list[Shown]:
+    """``count`` links each shown as the whole row."""
+    return [Shown(piece.source, piece.first_line or piece.line, piece.line)] * count
+
+
+def sources_of(piece: Piece, sides: list, spans, new: bool) -> list[Shown]:
+    """How each link of a row is shown: ``a = b`` for the first of a new chain, ``= c`` after,
+    on the lines of the side it reaches (``&= …`` on the line below its left-hand side)."""
     if spans is None or piece.first_line:  # a row glued from two blocks: show it whole
-        return [piece.source] * len(sides)
+        return whole(piece, len(sides))
+    row_start = piece.tokens[0].start
+
+    def lines(span) -> tuple[int, int]:
+        first = piece.line + piece.text.count("\n", row_start, span[0])
+        return first, first + piece.text.count("\n", span[0], span[1])
+
     if not new:
-        return [f"= {piece.excerpt(*span)}" for span in spans]
+        return [Shown(f"= {piece.excerpt(*span)}", *lines(span)) for span in spans]
     first = piece.excerpt(spans[0][0], spans[1][1]) if len(spans) > 1 else piece.source
-    return [first] + [f"= {piece.excerpt(*span)}" for span in spans[2:]]
+    reached = spans[1] if len(spans) > 1 else spans[0]
+    return [Shown(first, *lines(reached))] + [
+        Shown(f"= {piece.excerpt(*span)}", *lines(span)) for span in spans[2:]
+    ]
 
 
 def variable_of(head) -> Expr | None:
@@ -139,11 +163,11 @@ class ChainRules:
         chain = Chain(head, head, head, piece.line, True, variable_of(head), piece.line, self.case)
         if piece.role == "main":  # side notes are never continued by a later block
             self.chains.append(chain)
-        sources = sources_of(piece, sides, spans, new=True) if not side_note else [piece.source] * len(sides)
+        sources = sources_of(piece, sides, spans, new=True) if not side_note else whole(piece, len(sides))
         self.follow(piece, chain, sides[1:], sources)
         if side_note:
             note_chain = Chain(side_note[0], side_note[0], side_note[0], piece.line, True, None, piece.line)
-            self.follow(piece, note_chain, side_note[1:], [piece.source] * len(side_note), side=True)
+            self.follow(piece, note_chain, side_note[1:], whole(piece, len(side_note)), side=True)
         return chain
 
     def continuation(self, piece: Piece, sides: list, current: Chain | None, sources: list) -> Chain | None:
@@ -151,7 +175,9 @@ class ChainRules:
         if current is not None:
             self.follow(piece, current, sides, sources)
             return current
-        candidates = list(reversed(self.chains[-RECENT_CHAINS:]))
+        recent = list(reversed(self.chains[-RECENT_CHAINS:]))
+        # Under "Case i ≠ j" a line does not go on with a chain of the case i = j.
+        candidates = recent[:1] + [chain for chain in recent[1:] if chain.conditions == self.case]
         if not candidates:
             self.note(
                 piece.line, piece.label, piece.source, UNCHECKED, "begins with = but nothing comes before it"
@@ -221,23 +247,24 @@ class ChainRules:
                 chain.last_good = True
             else:
                 if link.verdict == WRONG and chain.error_line is None:
-                    chain.error_line = piece.line
+                    chain.error_line = source.last
                 self._record(piece, label, source, link, note, side)
                 chain.last_good = after_link(chain.last_good, link.verdict)
             chain.last = side_value
             chain.last_finding = self.findings[-1]
             if chain.last_good:
-                chain.anchor, chain.anchor_line = side_value, piece.line
+                chain.anchor, chain.anchor_line = side_value, source.last
                 chain.anchor_proven = True
             note = ""
 
-    def _record(self, piece: Piece, label, source: str, link: Link, note: str, side: bool) -> None:
+    def _record(self, piece: Piece, label, source: Shown, link: Link, note: str, side: bool) -> None:
         detail = link.detail
         if side:
             detail = f"side note; {detail}"
         if note:
             detail = f"{detail}; {note}"
-        self.note(piece.line, label, source, link.verdict, detail, link.counterexample, piece.first_line)
+        first = source.first if source.first != source.last else 0
+        self.note(source.last, label, source.text, link.verdict, detail, link.counterexample, first)
 
     def premise(self, piece: Piece, statement: Statement) -> None:
         """``f(x) = g(x)/h(x) →``: f is g/h in what follows on this row."""

@@ -146,7 +146,10 @@ def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = Non
         with _time_limit(POST_SECONDS):
             post = read_post(text, suffix)
             claims = inline_claims(text, post)
-            letters, assumption = learn_letters(post.blocks + claims), _assumption(post.prose, post.inline)
+            letters, assumption = (
+                learn_letters(post.blocks + claims),
+                _assumption(post.prose, post.inline, text),
+            )
             blocks = _glued(tuple(sorted(post.blocks + claims, key=lambda block: block.line)))
             names = learn_names(
                 (p.tokens for _, found in blocks if isinstance(found, list) for p in found),
@@ -162,11 +165,14 @@ def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = Non
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
 
 
-def _assumption(prose: str, inline) -> str | None:
+def _assumption(prose: str, inline, text: str) -> str | None:
     """Where the post says the labels are one-hot or sum to one, if it does."""
     match = _ONE_HOT.search(prose)
     if match:
-        return f"line {prose.count(chr(10), 0, match.start()) + 1}: “{match.group(0)}”"
+        # The prose has the displays cut out: the line is counted in the post itself.
+        found = _ONE_HOT.search(text)
+        at = found.start() if found is not None else match.start()
+        return f"line {text.count(chr(10), 0, at) + 1}: “{match.group(0)}”"
     for line, tex in inline:
         if re.search(r"\\sum.*=\s*1\s*$", tex.strip()):
             return f"line {line}: ${tex.strip()}$"

@@ -16,6 +16,7 @@ from sympy import (
     Sum,
     Symbol,
 )
+from sympy.matrices.expressions import MatrixExpr
 
 from derive.algebra import index_symbols
 from derive.check.chains import Chain
@@ -260,7 +261,7 @@ def shape_mismatch(a, b) -> str | None:
 
     Only that is certain: N×1 and M×1 may be the same size, but never N×1 and 1×N (N ≥ 2 classes).
     """
-    shapes = [getattr(side, "shape", None) for side in (a, b)]
+    shapes = [side.shape if isinstance(side, (MatrixBase, MatrixExpr)) else None for side in (a, b)]
     if None in shapes or shapes[0] == shapes[1]:
         return None
     (rows_a, cols_a), (rows_b, cols_b) = shapes
