@@ -332,3 +332,14 @@ def test_a_column_times_a_square_matrix_is_a_shape_error():
     assert finding.verdict == WRONG and "3×1 matrix times a 3×3" in finding.detail
     (fine,) = check_text(f"$$\nu = {square} {column}\n$$\n").findings
     assert fine.verdict != WRONG
+
+
+def test_a_wrong_conclusion_is_the_post_s_result_not_an_earlier_right_line():
+    text = (
+        "$$\nL = -\\sum_{k=1}^{N} y_k \\log p_k\n$$\n\n" + SOFTMAX + "The labels are one-hot.\n\n"
+        "$$\n\\frac{\\partial L}{\\partial z_i} = p_i - y_i\n$$\n\n"
+        "$$\n\\frac{\\partial L}{\\partial z_i} = y_i - p_i\n$$\n"
+    )
+    final = check_text(text).final
+    assert final.agrees is False and final.line == 16
+    assert "expected: - y_i + p_i" in final.detail  # the post's line with its sign slip undone

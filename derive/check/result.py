@@ -46,7 +46,7 @@ class ResultRules:
             if not self._defines_the_same(loss, probs, index, known, mapping):
                 continue
             expected = known.result.xreplace(mapping)
-            link = self.link(value, expected, None, (Eq(label_sum(labels, self.letters.size), 1),))
+            link = self.link(expected, value, None, (Eq(label_sum(labels, self.letters.size), 1),))
             shown = f"derive's {name} result for this loss is {plain_text(expected)} (given {known.given})"
             if link.verdict == PROVEN:
                 return FinalResult(finding.line, finding.source, True, f"agrees: {shown}")
@@ -114,7 +114,6 @@ class ResultRules:
                 and len(head.variables) == 1
                 and isinstance(head.variables[0], Indexed)
                 and head.variables[0].base == logits
-                and chain.last_good is not False
                 and isinstance(chain.last, Basic)
                 and not chain.last.has(Derivative)
                 and chain.last_finding is not None
