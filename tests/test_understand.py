@@ -210,6 +210,8 @@ def test_a_restated_wrong_line_in_a_later_block_is_wrong():
         ("e^{0.5} = 1.64", WRONG),
         ("\\frac{e^{1.2}}{e^{1.2} + e^{0.3} + e^{-0.5}} = 0.63", PROVEN),
         ("0.094 \\cdot 2 = 0.19", PROVEN),  # 0.094 may itself be rounded: 0.188 ± 0.001
+        ("\\frac{1}{2} = 0.54", WRONG),  # a fraction is exact, not a rounded decimal
+        ("2 \\cdot 0.125 = 0.26", WRONG),  # 0.125 has three digits but is exact as written
     ],
 )
 def test_a_printed_number_is_right_when_it_rounds_the_exact_value(row, verdict):
@@ -343,3 +345,57 @@ def test_a_wrong_conclusion_is_the_post_s_result_not_an_earlier_right_line():
     final = check_text(text).final
     assert final.agrees is False and final.line == 16
     assert "expected: - y_i + p_i" in final.detail  # the post's line with its sign slip undone
+
+
+# -- found in review: assumptions that were guesses --------------------------------------------------
+
+
+def test_same_or_different_says_nothing_unless_it_speaks_of_indices():
+    for prose in ("We proceed in the same way as before.", "The derivative is different from the sigmoid's:"):
+        step = check_text(SOFTMAX + prose + "\n\n" + DIAGONAL).findings[-1]
+        assert step.verdict == UNCHECKED and "which the post does not state" in step.detail, prose
+
+
+def test_a_step_the_prose_puts_in_the_other_case_is_wrong():
+    prose = "For $i \\neq j$ the numerator is constant, and the two sides are equal:"
+    step = check_text(SOFTMAX + prose + "\n\n" + DIAGONAL).findings[-1]
+    assert step.verdict == WRONG and "when i ≠ j" in step.detail
+
+
+def test_each_formula_in_a_sentence_takes_the_case_stated_nearest_to_it():
+    sentence = (
+        "For $i = j$ we get $\\partial p_i / \\partial z_j = p_i (1 - p_i)$, "
+        "while for $i \\neq j$ we get $\\partial p_i / \\partial z_j = -p_i p_j$.\n"
+    )
+    claims = check_text(SOFTMAX + sentence).findings[-2:]
+    assert [f.verdict for f in claims] == [PROVEN, PROVEN]
+    assert "uses i = j" in claims[0].detail and "uses i ≠ j" in claims[1].detail
+
+
+def test_a_post_s_own_s_replaces_the_standard_one():
+    text = "$$\np_i = \\frac{e^{z_i}}{S}\n$$\n\n$$\nS = \\sum_{k=1}^{N} e^{2 z_k}\n$$\n\n"
+    text += "$$\n\\frac{\\partial S}{\\partial z_i} = 2 e^{2 z_i}\n$$\n"
+    findings = check_text(text).findings
+    assert [f.verdict for f in findings] == [DEFINITION, DEFINITION, PROVEN]
+
+
+def test_e_to_an_index_a_concrete_sum_counts_is_a_power_of_e():
+    text = "$$\nq = e^{z_1}\n$$\n\n$$\n\\sum_{k=1}^{3} e^{k} = e + e^{2} + e^{3}\n$$\n"
+    assert check_text(text).findings[-1].verdict == PROVEN
+
+
+def test_a_condition_on_something_other_than_indices_keeps_a_step_from_being_wrong():
+    step = check_text("$$\nu = x\n$$\n\n$$\n\\frac{d}{dx} \\sqrt{x^2} = 1 \\quad (x > 0)\n$$\n").findings[-1]
+    assert step.verdict == UNCHECKED and "cannot read" in step.detail
+
+
+def test_a_mistake_after_a_recovery_is_inherited_from_where_it_starts():
+    text = (
+        "$$\nu = x + y\n$$\n\n$$\n\\begin{aligned}\n(x + y)^2 &= x^2 + 2 x y + y^2 \\\\\n"
+        "&= x^2 + 3 x y + y^2 \\\\\n&= x^2 + y^2 + 2 x y \\\\\n&= x^2 + y^2 + 4 x y \\\\\n"
+        "&= y^2 + x^2 + 4 x y\n\\end{aligned}\n$$\n"
+    )
+    findings = check_text(text).findings
+    last_slip, carried = findings[-2], findings[-1]
+    assert last_slip.verdict == WRONG and carried.verdict == WRONG
+    assert carried.detail.startswith(f"inherited from line {last_slip.line}")

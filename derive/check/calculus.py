@@ -22,6 +22,10 @@ from derive.check.names import greek_name
 from derive.check.tokens import Token, Unreadable
 from derive.matrices import Gradient
 
+#: How many entries of the first term are tried as the one that counts up in a_1 + ⋯ + a_N.
+MAX_ELISION_CANDIDATES = 4
+#: Terms written out around \cdots that are checked against the pattern.
+MAX_ELISION_TERMS = 12
 #: Terms a sum or product with concrete limits may have; more is refused before anything grows.
 MAX_TERMS = 10_000
 
@@ -194,7 +198,13 @@ class CalculusRules:
                 upper = self.script()
         if ranges is None:
             raise Unreadable(f"a \\{operator} without its index")
-        body = self._body()
+        counted = self.counted
+        if upper is not None and (upper - ranges[0][1]).is_Integer:
+            self.counted = counted | {variable for variable, _, _ in ranges}
+        try:
+            body = self._body()
+        finally:
+            self.counted = counted
         if upper is not None and len(ranges) != 1:
             raise Unreadable(f"one upper limit for several indices of a \\{operator}")
         for variable, lower, excluded in reversed(ranges):
@@ -301,7 +311,11 @@ def fold_elision(terms: list, elided: int) -> Expr:
         raise Unreadable("elided terms \\cdots at the end of a sum")
     first, last = terms[0], terms[-1]
     index = Symbol("elided_k", integer=True, positive=True)
-    for atom in sorted(first.atoms(Indexed), key=str):
+    # Each candidate costs a rewrite of every term: a few are tried, not every entry of a long term.
+    candidates = sorted(first.atoms(Indexed), key=str)[:MAX_ELISION_CANDIDATES]
+    if len(terms) > MAX_ELISION_TERMS:
+        raise Unreadable(f"more than {MAX_ELISION_TERMS} terms written around \\cdots")
+    for atom in candidates:
         for position, start in enumerate(atom.indices):
             if not start.is_Integer:
                 continue

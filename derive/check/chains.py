@@ -245,6 +245,7 @@ class ChainRules:
                     piece, label, source, Link(PROVEN, f"{follows_anchor.detail}; {where}"), note, side
                 )
                 chain.last_good = True
+                chain.error_line = None  # back on track: a later mistake starts where it is made
             else:
                 if link.verdict == WRONG and chain.error_line is None:
                     chain.error_line = source.last

@@ -57,6 +57,11 @@ class DefinitionRules:
         definition = Definition(name, value)
         head = definition.head
         known = self.definitions.get(head)
+        if known is not None and name_of(head) in self.assumed:
+            # The post defines S itself: its own definition replaces the standard one taken for it.
+            self._forget(head)
+            del self.assumed[name_of(head)]
+            known = None
         if known is not None and (
             letters_change_kind(known.expression, value)
             # f(x) and then f(x, y): a new function of that name, not a restatement of the old.

@@ -59,7 +59,7 @@ from derive.check.reader import (
 from derive.check.reading import learn_names
 from derive.check.result import ResultRules
 from derive.check.tokens import ShapesDoNotMultiply
-from derive.check.understand import ProseCase, prose_case
+from derive.check.understand import ProseCase, printed_decimals, prose_case
 from derive.proofcache import ProofCache
 from derive.verify import Proof, Verifier
 
@@ -248,6 +248,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         #: it states one the checker cannot read.
         self.row_conditions: tuple | None = ()
         self.assumed: dict[str, str] = {}  # name → the standard definition taken for it, as shown
+        self.printed: dict = {}  # decimals the post prints, by value, with their places
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -315,6 +316,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
                 continue
             first = len(self.findings)
             self.row_conditions = self._formula_conditions(piece)
+            self.printed.update(printed_decimals(piece.tokens))
             chain, agreed = self.readings(piece, statements, current if continuing else None)
             self.row_conditions = ()
             if not agreed:
@@ -394,14 +396,19 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         self.case = state["case"]
 
     def inline_claim(self, block: Block, found) -> None:
-        """A formula in a sentence: judged on its own, in the case its sentence states, as a side
-        note that no later row continues; one that cannot be read is passed over, as prose."""
+        """A formula in a sentence: judged on its own, in the case stated nearest to it in its
+        sentence ("for $i = j$ we get …, while for $i \\neq j$ …"), as a side note that no
+        later row continues; one that cannot be read is passed over, as prose."""
         if isinstance(found, Unreadable):
             return
         kept = (self.prose_case, self.case, list(self.chains))
-        self.prose_case = prose_case(block.prose_before, self.letters.index_letters, None)
+        line = block.prose_before
+        at = max(line.find(block.tex), 0)
+        self.prose_case = prose_case(line, self.letters.index_letters, None, near=at)
         try:
-            self.block(replace(block, inline=False), [replace(piece, role="side") for piece in found])
+            # The sentence is read here, once; the block has no prose of its own left to read.
+            plain = replace(block, inline=False, prose_before="")
+            self.block(plain, [replace(piece, role="side") for piece in found])
         finally:
             self.prose_case, self.case, self.chains = kept
 

@@ -42,8 +42,9 @@ class LinkRules:
                 return None
             if relation is None:  # "otherwise": what it excludes is in another display
                 return None
-            if all(s.is_integer for s in relation.free_symbols):
-                found.append(relation)
+            if not all(s.is_integer for s in relation.free_symbols):
+                return None  # (x > 0): a condition the proof cannot use, so no step is ✗ without it
+            found.append(relation)
         return tuple(found)
 
     def link(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
@@ -66,6 +67,8 @@ class LinkRules:
                     result.counterexample,
                 )
         used = set().union(*(names_in(e) for e in (a, b) if isinstance(e, Basic)))
+        # An assumption is shown wherever a proof relies on it, also through another definition.
+        used |= {name_of(d.head) for d in self._relied_on(*(e for e in (a, b) if isinstance(e, Basic)))}
         shown = [self.assumed[name] for name in sorted(used) if name in self.assumed]
         if shown:
             return Link(result.verdict, f"{result.detail}; assumes {'; '.join(shown)}", result.counterexample)
@@ -83,7 +86,7 @@ class LinkRules:
         if len(exprs) == 2 and exprs[0] == exprs[1]:
             # σ(z) = 1/(1 + e^{−z}) is read with the σ the checker knows: both sides alike.
             return Link(PROVEN, "proven (both sides read as the same expression)")
-        worked = worked_values_agree(a, b) if len(exprs) == 2 else None
+        worked = worked_values_agree(a, b, self.printed) if len(exprs) == 2 else None
         if worked is not None:
             agrees, how = worked
             return Link(PROVEN if agrees else WRONG, how)
@@ -119,26 +122,21 @@ class LinkRules:
                 again = self._prove(a, b_renamed, conditions)
                 if again.verified:
                     return Link(PROVEN, f"{method_text(again)}; assumes {shown}")
-            distinct = self._distinct_indices(a, b, conditions)
-            if distinct is not None:
-                relation, restricted = distinct
-                if restricted.verified:
-                    stated = self._stated_case("ne", restricted)
-                    if stated is not None:
-                        return Link(PROVEN, f"{method_text(restricted)}; uses {relation}: {stated}")
-                    return Link(
-                        UNCHECKED, f"holds only when {relation}, which the math of the post does not state"
-                    )
-            same = self._same_indices(a, b, conditions)
-            if same is not None:
-                relation, restricted = same
-                if restricted.verified:
-                    stated = self.prose_case.shown()
+            cases = {kind: self._index_case(a, b, conditions, kind) for kind in ("ne", "eq")}
+            for kind, case in cases.items():
+                if case is None or not case[1].verified:
+                    continue
+                relation, restricted = case
+                stated = self._stated_case(kind, relation)
+                if stated is not None:
                     return Link(PROVEN, f"{method_text(restricted)}; uses {relation}: {stated}")
-                if restricted.counterexample is not None:
-                    return Link(
-                        WRONG, f"{restricted.reason} (even when {relation})", restricted.counterexample
-                    )
+                other = cases["eq" if kind == "ne" else "ne"]
+                said = self._stated_case("eq" if kind == "ne" else "ne", other[0]) if other else None
+                if said is not None and other[1].counterexample is not None:
+                    # The prose puts the step in the other case, where it is wrong.
+                    detail = f"{other[1].reason} when {other[0]}, the case {said}"
+                    return Link(WRONG, detail, other[1].counterexample)
+                return Link(UNCHECKED, f"holds only when {relation}, which the post does not state")
             return Link(WRONG, proof.reason + self._correction(a, b, conditions), proof.counterexample)
         return Link(UNCHECKED, proof.reason)
 
@@ -155,36 +153,28 @@ class LinkRules:
                 return f"; expected: {latex(candidate)}"
         return ""
 
-    def _stated_case(self, relation: str, restricted) -> str | None:
-        """Where the prose puts the steps in the case ``relation`` of their two indices, if it does."""
+    def _stated_case(self, kind: str, relation: str) -> str | None:
+        """Where the prose puts the steps in the case ``kind`` ("ne" or "eq") of their two
+        indices, and names those two indices if it names any."""
         case = self.prose_case
-        if case is None or case.relation != relation:
+        if case is None or case.relation != kind:
+            return None
+        if case.pair is not None and set(case.pair) != set(relation.replace("≠", "=").split(" = ")):
             return None
         return case.shown()
 
-    def _same_indices(self, a, b, conditions):
-        """In the prose's "i = j" case, a statement about two free indices proven where they agree."""
-        if self.prose_case is None or self.prose_case.relation != "eq":
-            return None
+    def _index_case(self, a, b, conditions, kind: str):
+        """A statement about two free indices proven where they differ ("ne") or agree ("eq"):
+        the relation as shown, and the proof; None unless it has exactly two free indices."""
         parts = [e for e in (a, b) if isinstance(e, Basic)]
-        indices = sorted(index_symbols(*parts), key=str)
-        indices = [i for i in indices if i != self.letters.size]
+        indices = [i for i in sorted(index_symbols(*parts), key=str) if i != self.letters.size]
         if len(indices) != 2 or any(isinstance(c, (Eq, Ne)) and c.args[0] in indices for c in conditions):
             return None
-        if self.prose_case.pair is not None and set(self.prose_case.pair) != {i.name for i in indices}:
-            return None
-        relation = Eq(*indices)
-        return f"{indices[0]} = {indices[1]}", self._prove(a, b, (*conditions, relation))
-
-    def _distinct_indices(self, a, b, conditions):
-        """A statement about two free indices may hold only when they differ (the i ≠ j case)."""
-        parts = [e for e in (a, b) if isinstance(e, Basic)]
-        indices = sorted(index_symbols(*parts), key=str)
-        indices = [i for i in indices if i != self.letters.size]
-        if len(indices) != 2 or any(isinstance(c, (Eq, Ne)) and c.args[0] in indices for c in conditions):
-            return None
-        relation = Ne(*indices)
-        return f"{indices[0]} ≠ {indices[1]}", self._prove(a, b, (*conditions, relation))
+        if not (isinstance(a, Basic) and set(indices) <= set(index_symbols(a))):
+            return None  # ∂p_j/∂z_j = p_i(1 − p_i) is an index slip, not a statement with two cases
+        relation = (Ne if kind == "ne" else Eq)(*indices)
+        shown = f"{indices[0]} {'≠' if kind == 'ne' else '='} {indices[1]}"
+        return shown, self._prove(a, b, (*conditions, relation))
 
     def cases(self, a, cases: Cases, chain: Chain) -> Link:
         results = []

@@ -34,6 +34,7 @@ from sympy import (
     Mul,
     Pow,
     Symbol,
+    exp,
     sqrt,
 )
 from sympy.matrices.expressions import MatrixExpr
@@ -44,7 +45,7 @@ from derive.check.calculus import CalculusRules, differentiate, fold_elision
 from derive.check.environments import Case, Cases, EnvironmentRules, determinant, hadamard
 from derive.check.functions import FunctionRules
 from derive.check.names import NameRules, greek_name, is_plain_name, tex_text
-from derive.check.tokens import Token, Unreadable, normalize_unicode, tokenize
+from derive.check.tokens import ShapesDoNotMultiply, Token, Unreadable, normalize_unicode, tokenize
 
 MAX_DEPTH = 60
 #: Readings of one statement; past this the statement is refused as too ambiguous.
@@ -196,6 +197,8 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         self.evidence = evidence or Evidence()
         self.depth = 0
         self.bars = 0  # open |…| and ‖…‖: inside, a bar closes rather than opens
+        #: Indices a Σ with concrete limits binds here: e^{k} under Σ_{k=1}^{3} is e to the k.
+        self.counted: frozenset = frozenset()
 
     # -- token helpers ---------------------------------------------------------------------
 
@@ -229,6 +232,7 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
     def _sub(self, tokens: list[Token]) -> Reader:
         sub = Reader(tokens, self.letters, self.variable, self.names, self.choices, self.evidence)
         sub.depth = self.depth + 1
+        sub.counted = self.counted
         if sub.depth > MAX_DEPTH:
             raise Unreadable(f"nested more than {MAX_DEPTH} deep")
         return sub
@@ -443,6 +447,9 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
             elif self.at("char", "^"):
                 self.take()
                 exponent = self.script()
+                if base == E and exponent in self.counted:
+                    base = exp(exponent)  # Σ_{k=1}^{3} e^{k}: e to a counted power, a number
+                    continue
                 if base == E:
                     exponent = self.exponent_entry(exponent)
                 base = power_of(base, exponent)
@@ -715,7 +722,9 @@ def read_readings(
                 settled.append(note)
         fixed = choices.following()
     if not statements:
-        raise failures[0]
+        # A shape error is a mistake only if every reading runs into one; otherwise say why not.
+        plain = [failure for failure in failures if not isinstance(failure, ShapesDoNotMultiply)]
+        raise plain[0] if plain else failures[0]
     readings = list(statements.values())
     return readings, (choices_met if len(readings) > 1 else []), settled
 

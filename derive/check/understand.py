@@ -2,9 +2,9 @@
 definitions of what it uses without defining.
 
 Both are assumptions, and both are shown in the report next to every step that relies on them.
-A prose condition is used only where a step holds under it and not without it, so it can turn
-a ``?`` into ✓ but never a ✓ into ✗; a standard definition only where a name is otherwise
-undefined.
+A prose condition is used only where a step holds under it and not without it: it turns the
+``?`` "holds only when i ≠ j" (or "= j") into ✓, never a ✓ into ✗; a standard definition is
+used only where a name is otherwise undefined.
 """
 
 from __future__ import annotations
@@ -48,11 +48,24 @@ class ProseCase:
         return f"the prose says “{self.quote}”"
 
 
-def prose_case(prose: str, index_letters, current: ProseCase | None) -> ProseCase | None:
-    """The case the prose before a display puts the following steps in.
+#: A word for an index, which a "differ" or "same" must stand near to speak of indices.
+_INDEX_WORD = re.compile(
+    r"\b(?:ind(?:ex|ices|exes)|subscripts?)\b|인덱스|첨자|下标|下標|索引|添字|インデックス", re.I
+)
+#: How near, in characters, a "differ" or "same" must be to the word for an index.
+_NEAR = 40
 
-    The last statement of a case in the prose wins; prose that states none keeps the case
-    before it, as a reader carries "for i ≠ j" on to the next equations.
+
+def prose_case(
+    prose: str, index_letters: frozenset | set, current: ProseCase | None, near: int | None = None
+) -> ProseCase | None:
+    """The case the prose puts the steps after it in: the last one it states (or, with
+    ``near``, the one stated nearest that position, for a formula inside the sentence).
+
+    A case is an explicit relation of two index letters (``$i \\neq j$``, 当 i=j 时), or a word
+    for "differ" or "same" close to a word for an index ("when the indices differ", 두
+    인덱스가 서로 다르다면); "the same way as before" says nothing about indices. Prose that
+    states no case keeps the one before it; prose whose last statements disagree states none.
     """
     found: list[tuple[int, ProseCase]] = []
     for match in _RELATION.finditer(prose):
@@ -60,18 +73,35 @@ def prose_case(prose: str, index_letters, current: ProseCase | None) -> ProseCas
         if a != b and a in index_letters and b in index_letters:
             kind = "eq" if relation == "=" else "ne"
             found.append((match.start(), ProseCase(kind, _quote(prose, match), (a, b))))
+    indices = [m.start() for m in _INDEX_WORD.finditer(prose)]
     for pattern, kind in ((_DIFFER, "ne"), (_SAME, "eq")):
         for match in pattern.finditer(prose):
-            found.append((match.start(), ProseCase(kind, _quote(prose, match))))
+            if any(abs(match.start() - at) <= _NEAR for at in indices):
+                found.append((match.start(), ProseCase(kind, _quote(prose, match))))
     if not found:
         return current
-    return max(found, key=lambda item: item[0])[1]
+    if near is not None:
+        distance = min(abs(at - near) for at, _ in found)
+        closest = {case.relation for at, case in found if abs(at - near) == distance}
+        if len(closest) > 1:
+            return None
+        return next(case for at, case in found if abs(at - near) == distance)
+    last_at, last = max(found, key=lambda item: item[0])
+    paragraph = prose.rfind("\n\n", 0, last_at)
+    if any(case.relation != last.relation for at, case in found if at > paragraph):
+        return None  # "for i = j … while for i ≠ j …": both cases, so neither carries on
+    return last
 
 
 def _quote(prose: str, match: re.Match) -> str:
+    """The words around a match, cut at spaces rather than inside a word."""
     start = max(prose.rfind("\n", 0, match.start()) + 1, match.start() - 30)
     end = prose.find("\n", match.end())
     end = min(end if end >= 0 else len(prose), match.end() + 30)
+    if start > 0 and prose[start - 1] not in " \n" and " " in prose[start : match.start()]:
+        start = prose.index(" ", start, match.start()) + 1
+    if end < len(prose) and prose[end] not in " \n" and " " in prose[match.end() : end]:
+        end = prose.rindex(" ", match.end(), end)
     return " ".join(prose[start:end].split())
 
 
@@ -123,26 +153,24 @@ def _exponentiated(exprs) -> set:
 _DIGITS = 30
 
 
-def decimals(number) -> int | None:
-    """The decimal places a number read from a post was printed with, or None if it is not a
-    printed decimal: 1.406 was read as 703/500, whose denominator needs three places."""
-    if not (isinstance(number, Rational) and not number.is_Integer):
-        return None
-    denominator = int(number.q)
-    twos = fives = 0
-    while denominator % 2 == 0:
-        denominator //= 2
-        twos += 1
-    while denominator % 5 == 0:
-        denominator //= 5
-        fives += 1
-    return max(twos, fives) if denominator == 1 else None
+def printed_decimals(tokens) -> dict:
+    """The decimals a row prints, by value, with the places printed: ``0.540`` → {27/50: 3}.
+
+    Only numbers written with a decimal point count: ``\\frac{1}{4}`` is exact, not 0.25 rounded.
+    """
+    found: dict = {}
+    for token in tokens:
+        if token.kind == "number" and "." in token.text:
+            places = len(token.text.split(".")[1])
+            value = Rational(token.text)
+            found[value] = max(places, found.get(value, 0))
+    return found
 
 
-def _looks_rounded(number) -> bool:
+def _looks_rounded(number, printed: dict) -> bool:
     """A printed input of three or more significant digits (0.245, 1.406) may itself be rounded;
     a short one (0.5, 1.2, the logits of an example) is taken as given."""
-    places = decimals(number)
+    places = printed.get(number)
     if places is None:
         return False
     return len(str(abs(int(number * 10**places)))) >= 3
@@ -152,39 +180,41 @@ def _half_unit(places: int) -> Rational:
     return Rational(1, 2 * 10**places)
 
 
-def rounding_allowed(expr: Basic) -> Float:
-    """How far a worked value may be from the exact one: half a unit in the last place of every
-    printed decimal in it, carried through the expression (to first order)."""
-    if decimals(expr) is not None:
-        return Float(_half_unit(decimals(expr)), _DIGITS)
+def rounding_allowed(expr: Basic, printed: dict) -> Rational:
+    """How far a worked value may be from the exact one: half a unit in the last place of a
+    printed decimal, or of every rounded decimal it is computed from, carried through (to first
+    order)."""
+    if expr in printed:
+        return _half_unit(printed[expr])
     total = Float(0, _DIGITS)
-    literals = [atom for atom in expr.atoms(Rational) if _looks_rounded(atom)]
-    for literal in literals:
+    for literal in (atom for atom in expr.atoms(Rational) if _looks_rounded(atom, printed)):
         stand_in = Dummy("r")
         slope = diff(expr.xreplace({literal: stand_in}), stand_in).xreplace({stand_in: literal})
-        total += abs(slope.evalf(_DIGITS)) * _half_unit(decimals(literal))
+        total += abs(slope.evalf(_DIGITS)) * _half_unit(printed[literal])
     return total
 
 
-def worked_values_agree(a: Basic, b: Basic) -> tuple[bool, str] | None:
+def worked_values_agree(a: Basic, b: Basic, printed: dict) -> tuple[bool, str] | None:
     """``-\\log(0.245) = 1.406``: whether two numbers agree to the digits printed, and how.
 
-    None unless both sides are numbers and one of them is a printed decimal. A printed decimal is
-    right when it equals the exact value rounded to the places printed: half a unit in the last
-    place is allowed, plus the rounding of the numbers it was computed from.
+    None unless both sides are numbers and one of them is a decimal the post printed
+    (``printed``, from :func:`printed_decimals`). It is right when it is the exact value rounded
+    to the places printed: half a unit in its last place is allowed, plus the rounding of the
+    printed decimals it was computed from.
     """
     if not all(isinstance(side, Basic) and side.is_number for side in (a, b)):
         return None
-    if decimals(a) is None and decimals(b) is None:
+    # -0.775 was printed as "- 0.775": a printed decimal with its sign.
+    printed = {**printed, **{-value: places for value, places in printed.items()}}
+    if a not in printed and b not in printed:
         return None
-    exact, printed = (b, a) if decimals(a) is not None and decimals(b) is None else (a, b)
-    value = exact.evalf(_DIGITS)
-    shown = printed.evalf(_DIGITS)
-    if not (value.is_real and shown.is_real):
+    exact, shown = (b, a) if a in printed and b not in printed else (a, b)
+    value, approximate = exact.evalf(_DIGITS), shown.evalf(_DIGITS)
+    if not (value.is_real and approximate.is_real and value.is_finite):
         return None
-    allowed = rounding_allowed(exact) + rounding_allowed(printed)
-    places = decimals(printed) or 0
-    exact_text = f"{float(value):.{places + 2}f}"
-    if abs(value - shown) <= allowed * (1 + Rational(1, 10**6)):
+    allowed = rounding_allowed(exact, printed) + rounding_allowed(shown, printed)
+    places = printed.get(shown, 0)
+    exact_text = value.round(places + 2)
+    if abs(value - approximate) <= allowed * (1 + Rational(1, 10**6)):
         return True, f"agrees to the digits printed (exact value {exact_text})"
     return False, f"the exact value is {exact_text}, which does not round to {float(shown):.{places}f}"
