@@ -59,7 +59,7 @@ from derive.check.reader import (
 from derive.check.reading import learn_names
 from derive.check.result import ResultRules
 from derive.check.tokens import ShapesDoNotMultiply
-from derive.check.understand import ProseCase, printed_decimals, prose_case
+from derive.check.understand import INDEX_RELATION, ProseCase, printed_decimals, prose_case
 from derive.proofcache import ProofCache
 from derive.verify import Proof, Verifier
 
@@ -89,7 +89,6 @@ PROOF_MEMO_ENTRIES = 20_000
 _PROOFS: dict = {}
 
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t].*$|\\(?:sub)*section\*?\{.*$|<h[1-6][^>]*>.*?</h[1-6]>", re.M)
-_INDEX_RELATION = re.compile(r"(?<![A-Za-z\\])([a-z])\s*(=|\\neq\b|\\ne\b|≠|\\not\s*=)\s*([a-z])(?![A-Za-z])")
 #: ``$r = 1$`` in prose, in the inline delimiters of Markdown, GitHub (``$`…`$``) and LaTeX (``\(…\)``).
 _INDEX_VALUE = re.compile(r"(?:\$`?|\\\()\s*([a-z])\s*=\s*(\d{1,3})\s*(?:`?\$|\\\))")
 # "The labels are one-hot" or "sum to one", in the four languages of the posts.
@@ -415,7 +414,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
     def _case_of(self, heading: str) -> tuple:
         """``### Case $i \\neq j$``: a condition for the chains under that heading."""
         conditions = []
-        for a, relation, b in _INDEX_RELATION.findall(heading):
+        for a, relation, b in INDEX_RELATION.findall(heading):
             if a in self.letters.index_letters and b in self.letters.index_letters and a != b:
                 x, y = (Symbol(n, integer=True, positive=True) for n in (a, b))
                 conditions.append(Eq(x, y) if relation == "=" else Ne(x, y))
@@ -441,11 +440,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
     ) -> None:
         self.findings.append(Finding(line, label, source, verdict, detail, counterexample, first_line))
 
-    # -- statements ------------------------------------------------------------------------
-
-    # -- definitions -----------------------------------------------------------------------
-
-    # -- proving ---------------------------------------------------------------------------
+    # -- proving: the memo and the time limits; the rules are in links.py -----------------
 
     def _prove(self, a, b, conditions) -> Proof:
         conditions = relevant(conditions, a, b, self._relied_on(a, b))
@@ -486,8 +481,6 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         verifier = Verifier(context, exact_sizes=sizes, by_instances=True)
         with _time_limit(seconds):
             return proofcache.prove(verifier, a, b, conditions, self.cache)
-
-    # -- the result ------------------------------------------------------------------------
 
 
 def _concrete_columns(exprs, letters: Letters) -> int | None:

@@ -48,10 +48,8 @@ class LinkRules:
         return tuple(found)
 
     def link(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
-        """Prove ``a = b``; a standard definition the link relies on is shown with its verdict.
-
-        Under the conditions the row's formula states, which the report names.
-        """
+        """Prove ``a = b`` under the conditions the row's formula states; the report names them,
+        and every standard definition the proof relies on."""
         if self.row_conditions is None:
             result = self._link(a, b, chain, conditions)
             if result.verdict == WRONG:

@@ -33,7 +33,9 @@ _SAME = re.compile(
     re.I,
 )
 # An explicit relation between two index letters in the prose: "if $i \neq j$", "当 i=j 时".
-_RELATION = re.compile(r"(?<![A-Za-z\\])([a-z])\s*(=|\\neq\b|\\ne\b|≠|\\not\s*=|!=)\s*([a-z])(?![A-Za-z])")
+INDEX_RELATION = re.compile(
+    r"(?<![A-Za-z\\])([a-z])\s*(=|\\neq\b|\\ne\b|≠|\\not\s*=|!=)\s*([a-z])(?![A-Za-z])"
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def prose_case(
     states no case keeps the one before it; prose whose last statements disagree states none.
     """
     found: list[tuple[int, ProseCase]] = []
-    for match in _RELATION.finditer(prose):
+    for match in INDEX_RELATION.finditer(prose):
         a, relation, b = match.groups()
         if a != b and a in index_letters and b in index_letters:
             kind = "eq" if relation == "=" else "ne"
