@@ -5,7 +5,7 @@ shown next to the step that relies on it, and none turns a wrong step into a rig
 from __future__ import annotations
 
 import pytest
-from sympy import IndexedBase, Sum, Symbol, exp
+from sympy import IndexedBase, Rational, Sum, Symbol, exp
 
 from derive.check import check_text
 from derive.check.findings import DEFINITION, PROVEN, UNCHECKED, WRONG
@@ -399,3 +399,14 @@ def test_a_mistake_after_a_recovery_is_inherited_from_where_it_starts():
     last_slip, carried = findings[-2], findings[-1]
     assert last_slip.verdict == WRONG and carried.verdict == WRONG
     assert carried.detail.startswith(f"inherited from line {last_slip.line}")
+
+
+def test_a_counterexample_keeps_to_labels_the_post_says_sum_to_one():
+    text = (
+        "$$\nL = -\\sum_{k=1}^{N} y_k \\log p_k\n$$\n\n" + SOFTMAX + "The labels are one-hot.\n\n"
+        "$$\n\\frac{\\partial L}{\\partial z_i} = p_i + y_i\n$$\n"
+    )
+    step = check_text(text).findings[-1]
+    assert step.verdict == WRONG and step.counterexample is not None
+    labels = [Rational(v) for k, v in step.counterexample.values.items() if k.startswith("y[")]
+    assert len(labels) < step.counterexample.size or sum(labels) == 1

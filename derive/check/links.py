@@ -113,6 +113,9 @@ class LinkRules:
                 return Link(
                     UNCHECKED, f"holds only if the labels sum to 1 ({unstated}); the post does not say so"
                 )
+            if self.assumption:
+                # The post says the labels sum to one: a counterexample must keep to that too.
+                conditions, proof = (*conditions, sums_to_one), constrained
         if proof.counterexample is not None:
             renamed = same_count_renamed(a, b)
             if renamed is not None:
