@@ -410,3 +410,14 @@ def test_a_counterexample_keeps_to_labels_the_post_says_sum_to_one():
     assert step.verdict == WRONG and step.counterexample is not None
     labels = [Rational(v) for k, v in step.counterexample.values.items() if k.startswith("y[")]
     assert len(labels) < step.counterexample.size or sum(labels) == 1
+
+
+def test_ce_used_without_a_definition_is_the_cross_entropy_the_post_defines():
+    text = (
+        "$$\nL = -\\sum_{k=1}^{N} y_k \\log p_k\n$$\n\n" + SOFTMAX + "The labels are one-hot.\n\n"
+        "$$\n\\frac{\\partial CE}{\\partial z_i} = p_i - y_i\n$$\n"
+    )
+    step = check_text(text).findings[-1]
+    assert step.verdict == PROVEN and "CE read as the cross-entropy L the post defines" in step.detail
+    wrong = check_text(text.replace("= p_i - y_i", "= p_i + y_i")).findings[-1]
+    assert wrong.verdict == WRONG

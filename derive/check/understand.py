@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sympy import Basic, Dummy, Float, Indexed, Integer, Rational, Sum, Symbol, diff, exp
+from sympy import Basic, Dummy, Float, Indexed, Integer, Rational, Sum, Symbol, diff, exp, log
 
 from derive.algebra import Definition
 
@@ -121,8 +121,11 @@ class Assumed:
 def standard_definition(name: str, exprs, known: list[Definition], size: Symbol) -> Assumed | None:
     """The standard meaning of ``name`` in a softmax post, when the post leaves it undefined.
 
-    ``S`` is the softmax's denominator Σ_k e^{z_k}, over the one family the post exponentiates.
+    ``S`` is the softmax's denominator Σ_k e^{z_k}, over the one family the post exponentiates;
+    ``CE`` (or ``BCE``) is the cross-entropy loss the post defines under another name.
     """
+    if name in CROSS_ENTROPY_NAMES:
+        return _cross_entropy(name, known)
     if name != "S":
         return None
     families = _exponentiated(exprs) | set().union(*(_exponentiated([d.expression]) for d in known))
@@ -134,6 +137,30 @@ def standard_definition(name: str, exprs, known: list[Definition], size: Symbol)
     return Assumed(
         Definition(Symbol("S"), total),
         f"S read as Σ_k e^{{{family}_k}}, the softmax's denominator (a standard definition)",
+    )
+
+
+#: Names a post uses for its cross-entropy loss without saying so.
+CROSS_ENTROPY_NAMES = frozenset({"CE", "BCE", "NLL"})
+
+
+def _cross_entropy(name: str, known: list[Definition]) -> Assumed | None:
+    """``∂CE/∂z_i`` in a post that defined L = −Σ_k y_k log p_k: CE is that L, and says so."""
+    losses = [
+        d
+        for d in known
+        if isinstance(d.name, Symbol)
+        and d.name.name not in CROSS_ENTROPY_NAMES
+        and isinstance(d.expression, Basic)
+        and d.expression.has(log)
+        and d.expression.atoms(Sum)
+    ]
+    if len(losses) != 1:
+        return None
+    (loss,) = losses
+    return Assumed(
+        Definition(Symbol(name), loss.expression),
+        f"{name} read as the cross-entropy {loss.name} the post defines",
     )
 
 
