@@ -52,10 +52,13 @@ SIZING = frozenset(
 )  # fmt: skip
 #: Commands whose braced argument is decoration around what is read: ``\\boxed{x}`` is x.
 TRANSPARENT = frozenset(
-    {"boxed", "cancel", "bcancel", "xcancel", "underbrace", "overbrace", "underline", "phantom_", "mathop"}
+    {"boxed", "cancel", "bcancel", "xcancel", "underbrace", "overbrace", "underline", "mathop"}
 )
 #: Commands with one argument that is not math at all: ``\\color{red}`` colours what follows.
-DROPPED_WITH_ARGUMENT = frozenset({"color", "label", "tag", "tag*", "hspace", "vspace", "hspace*"})
+#: (``\\tag`` and ``\\label`` are kept: the layout reads them.)
+DROPPED_WITH_ARGUMENT = frozenset(
+    {"color", "textcolor", "colorbox", "hspace", "vspace", "hspace*", "vspace*"}
+)
 
 # -- names -----------------------------------------------------------------------------------
 

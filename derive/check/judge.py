@@ -443,8 +443,9 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
     # -- proving: the memo and the time limits; the rules are in links.py -----------------
 
     def _prove(self, a, b, conditions) -> Proof:
-        conditions = relevant(conditions, a, b, self._relied_on(a, b))
+        # Index relations bring no definitions, so one lookup serves to drop the irrelevant ones.
         definitions = self._relied_on(a, b, *conditions)
+        conditions = relevant(conditions, a, b, definitions)
         # The same statement under the same definitions has the same proof: posts of one
         # derivation in several formats and languages are checked once.
         key = (a, b, conditions, definitions, self.letters)

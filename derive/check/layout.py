@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from derive.check.grammar import ARROWS
 from derive.check.tokens import Token, Unreadable, normalize_unicode, tokenize
 
 _MULTIROW = {
@@ -28,7 +29,6 @@ _MULTIROW = {
 }
 # A block that is all one `cases` is a system of equations, one per row.
 _WRAPPERS = _MULTIROW | {"equation", "equation*", "multline", "multline*", "displaymath"}
-_ARROWS = {"rightarrow", "longrightarrow", "Rightarrow", "Longrightarrow", "to", "implies", "mapsto"}
 _ANNOTATION_START = {
     "leftarrow",
     "Leftarrow",
@@ -85,7 +85,7 @@ def pieces(tex: str, first_line: int, label: str | None) -> list[Piece]:
                 if part_number > 0 and not _is_equation(part):
                     continue  # an annotation such as \text{…}
                 part_role = role if part_number == 0 else "side"
-                segments = _split(part, lambda t: t.kind == "cmd" and t.text in _ARROWS)
+                segments = _split(part, lambda t: t.kind == "cmd" and t.text in ARROWS)
                 for segment_number, segment in enumerate(segments):
                     segment = _trim(segment)
                     if not segment:

@@ -307,7 +307,7 @@ class NameRules:
             tokens = self.braced_tokens()
         if style in ("text", "mbox", "textrm"):
             return self._text_name(tokens)
-        bold = style in grammar.BOLD or style == "bf"
+        bold = style in grammar.BOLD
         if not tokens:
             raise Unreadable(f"\\{style} with nothing in it")
         if style in grammar.ACCENTS:

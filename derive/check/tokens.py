@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from derive.check.grammar import ACCENTS, DIFFERENTIAL_STYLES, SIZING, SPACING
+from derive.check.grammar import ACCENTS, DIFFERENTIAL_STYLES, DROPPED_WITH_ARGUMENT, SIZING, SPACING
 from derive.errors import DeriveError
 
 MAX_TOKENS = 4000
@@ -73,7 +73,6 @@ _DELIMITERS = {
     "mid": "|", "lbrack": "[", "rbrack": "]", "lparen": "(", "rparen": ")", "{": "(", "}": ")",
     "lbrace": "(", "rbrace": ")", "_": "_name",
 }  # fmt: skip
-_DROPS_ARGUMENT = {"color", "textcolor", "hspace", "vspace", "hspace*", "vspace*", "colorbox"}
 
 
 def tokenize(text: str) -> list[Token]:
@@ -99,7 +98,7 @@ def tokenize(text: str) -> list[Token]:
             elif name in DIFFERENTIAL_STYLES and (upright := _UPRIGHT_D.match(text, end)):
                 end = upright.end()
                 tokens.append(Token("letter", "d", position, end))
-            elif name in _DROPS_ARGUMENT:
+            elif name in DROPPED_WITH_ARGUMENT:
                 argument = _DROPPED_ARGUMENT.match(text, end)
                 end = argument.end() if argument else end
             elif name in _DELIMITERS:
