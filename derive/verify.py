@@ -638,7 +638,9 @@ def _prepared(context: Context, expr: Expr, conds: Conditions, symbolic: bool) -
 
     Kept per (context, side, conditions): a link's right side is the next link's left side.
     """
-    expr = context.normalize(context.unfold(conds.identify(expr)))
+    # Identified again once unfolded: a definition can bring in an index a condition names
+    # (r of y_k := δ_kr under i = r).
+    expr = context.normalize(conds.identify(context.unfold(conds.identify(expr))))
     if symbolic:
         expr = conds.zero_deltas(expr)
     for constrained, value in conds.constraints:

@@ -460,3 +460,21 @@ def test_a_file_that_is_not_a_notebook_gets_one_line_and_exit_2(tmp_path):
     result = CliRunner().invoke(cli, ["check", str(path)])
     assert result.exit_code == 2
     assert "not a Jupyter notebook" in result.output and "Traceback" not in result.output
+
+
+def test_a_general_step_that_holds_only_at_small_n_is_not_proven():
+    # True for N = 2, 3 and 4 and false at N = 5: the cases are evidence, not a proof.
+    text = "$$\n\\sum_{k=1}^{N} 1 = N + (N - 2)(N - 3)(N - 4)\n$$\n"
+    (step,) = check_text(text).findings
+    assert step.verdict != PROVEN, step.detail
+
+
+def test_a_plain_name_is_read_as_a_real_number_only_where_a_proof_needs_it():
+    text = (
+        "$$\nu = \\log\\left(e^{m} \\sum_{k=1}^{N} e^{z_k}\\right)"
+        " = m + \\log\\left(\\sum_{k=1}^{N} e^{z_k}\\right)\n$$\n"
+    )
+    step = check_text(text).findings[-1]
+    assert step.verdict == PROVEN and "m read as real number" in step.detail
+    plain = check_text("$$\nu = (a + b)^2 = a^2 + 2ab + b^2\n$$\n").findings[-1]
+    assert plain.verdict == PROVEN and "real" not in plain.detail

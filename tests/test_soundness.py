@@ -89,3 +89,12 @@ def test_a_bounded_zero_is_zero_when_compared():
     assert _close(bounded, Float(0))
     assert not _close(bounded, Float("0.5"))
     assert not _close(Float("0.5"), bounded)
+
+
+def test_a_condition_applies_to_the_indices_a_definition_brings_in():
+    # y_k := δ_kr brings in r; under i = r the loss keeps the term of class i.
+    r = Symbol("r", integer=True, positive=True)
+    labels = Context((*context(N).definitions[:1], Definition(y[k], KroneckerDelta(k, r))), N)
+    loss = Verifier(Context((*labels.definitions, Definition(L, -Sum(y[k] * log(p[k]), (k, 1, N)))), N))
+    assert loss.prove(Derivative(L, p[r]), -1 / p[i], [Eq(i, r)]).verified
+    assert refused(loss.prove(Derivative(L, p[r]), 1 / p[i], [Eq(i, r)]))

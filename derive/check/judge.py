@@ -479,9 +479,54 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
             context = context.instantiate(values)
             conditions = tuple(c.xreplace(values) for c in conditions)
         sizes = (concrete,) if concrete is not None else (2, 3, 4)
-        verifier = Verifier(context, exact_sizes=sizes, by_instances=True)
+        # Concrete cases prove a worked example; a general statement needs a proof for every N.
+        verifier = Verifier(context, exact_sizes=sizes, by_instances=concrete is not None)
+        started = time.monotonic()
         with _time_limit(seconds):
-            return proofcache.prove(verifier, a, b, conditions, self.cache)
+            proof = proofcache.prove(verifier, a, b, conditions, self.cache)
+        real = _as_real(context, a, b, *conditions)
+        if proof.verified or proof.counterexample is not None or not real:
+            return proof
+        # The quantities of an ML post are real numbers: log e^m = m needs m real. Tried
+        # second, so the assumption is made, and reported, only where a proof needs it.
+        context = Context(
+            tuple(
+                Definition(d.name.xreplace(real), d.expression.xreplace(real), d.opaque)
+                for d in context.definitions
+            ),
+            context.size,
+            context.ranges,
+        )
+        with _time_limit(seconds - (time.monotonic() - started)):
+            again = proofcache.prove(
+                replace(verifier, context=context),
+                a.xreplace(real),
+                b.xreplace(real),
+                tuple(c.xreplace(real) for c in conditions),
+                self.cache,
+            )
+        if not again.verified:
+            return proof
+        names = ", ".join(sorted(s.name for s in real))
+        return replace(
+            again, method=f"{again.method}; {names} read as real number{'s' if len(real) > 1 else ''}"
+        )
+
+
+def _as_real(context: Context, *exprs: Basic) -> dict[Symbol, Symbol]:
+    """The plain names of a statement and its definitions, each as a real symbol of that name."""
+    found: set[Symbol] = set()
+    families: set[Basic] = set()  # z of z_k: indexed quantities are real already
+    for expr in (*exprs, *(d.as_eq() for d in context.definitions)):
+        if isinstance(expr, Basic):
+            found |= {s for s in expr.free_symbols if isinstance(s, Symbol)}
+            families |= {atom.base.label for atom in expr.atoms(Indexed)}
+    sizes = set(context.sizes) | families
+    return {
+        s: Symbol(s.name, real=True)
+        for s in sorted(found, key=str)
+        if s not in sizes and s.is_integer is not True and s.is_real is not True and type(s) is Symbol
+    }
 
 
 def _concrete_columns(exprs, letters: Letters) -> int | None:

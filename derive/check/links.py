@@ -116,13 +116,13 @@ class LinkRules:
             if self.assumption:
                 # The post says the labels sum to one: a counterexample must keep to that too.
                 conditions, proof = (*conditions, sums_to_one), constrained
+        renamed = same_count_renamed(a, b)
+        if renamed is not None:
+            b_renamed, shown = renamed
+            again = self._prove(a, b_renamed, conditions)
+            if again.verified:
+                return Link(PROVEN, f"{method_text(again)}; assumes {shown}")
         if proof.counterexample is not None:
-            renamed = same_count_renamed(a, b)
-            if renamed is not None:
-                b_renamed, shown = renamed
-                again = self._prove(a, b_renamed, conditions)
-                if again.verified:
-                    return Link(PROVEN, f"{method_text(again)}; assumes {shown}")
             cases = {kind: self._index_case(a, b, conditions, kind) for kind in ("ne", "eq")}
             for kind, case in cases.items():
                 if case is None or not case[1].verified:
