@@ -88,6 +88,7 @@ def check(tex: str, meaning) -> None:
         ("\\operatorname{softmax}(\\mathbf{z})_i", exp(z_[i]) / Sum(exp(z_[SOFTMAX]), (SOFTMAX, 1, N))),
         ("\\text{softmax}(z)_i", exp(z_[i]) / Sum(exp(z_[SOFTMAX]), (SOFTMAX, 1, N))),
         ("\\sum_{k=1}^{N} - z_k", Sum(-z_[k], (k, 1, N))),
+        ("\\log \\sum_{k=1}^{N} e^{z_k} + 1", log(Sum(exp(z_[k]), (k, 1, N))) + 1),
     ],
 )
 def test_functions_norms_and_absolute_values(tex, meaning):

@@ -62,6 +62,8 @@ class FunctionRules:
         bracketed = self._braced_brackets()
         if bracketed is not None:
             return bracketed
+        if self.at_command(("sum", "prod")):
+            return self.big_operator()  # \log \sum_k e^{z_k}: the sum is the whole argument
         argument = self.factor()
         if self._juxtaposed_factor_follows():
             start = self.position

@@ -19,6 +19,7 @@ anything else is refused with a reason that names it. Nothing read here is ever 
     primary     := number | name | "(" expr ")" | "[" expr "]" | "{" expr "}" | "{" a \\over b "}"
                  | "|" expr "|" | "\\|" expr "\\|"   absolute value, norm
                  | FUNCTION argument                \\log x, \\sin^2 x, \\max(a, b), \\mathrm{ReLU}(x)
+                                                    \\log \\sum_k e^{z_k}: the sum runs to the term's end
                  | name "(" expr ("," expr)* ")"    an application, or a product: see AMBIGUITIES
                  | \\frac{a}{b} | \\sqrt[n]{x} | \\partial_x f | \\nabla_x f
                  | \\begin{MATRIX} rows \\end{MATRIX}
