@@ -112,9 +112,11 @@ def test_a_wrong_line_is_reported_once_and_the_chain_goes_on():
     assert [(f.line, f.verdict) for f in report.findings if f.verdict != "definition"] == [
         (3, "proven"),
         (4, "wrong"),
-        (5, "proven"),
+        (5, "wrong"),
     ]
-    assert "follows from line 3" in report.findings[-1].detail
+    # Line 5 is right again, but the step from line 4 as written does not hold.
+    assert "does not follow from line 4" in report.findings[-1].detail
+    assert "agrees with line 3 again" in report.findings[-1].detail
 
 
 def test_a_step_that_needs_unstated_one_hot_labels_is_not_passed():

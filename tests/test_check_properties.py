@@ -16,11 +16,11 @@ juxtaposition, ``e^{…}`` or ``\\exp``, ``\\log`` or ``\\ln``, ``\\left(`` or p
 
 The verdicts expected after a wrong line are the ones ``derive/check/judge.py`` documents: a
 mistake is reported where it starts, and a line that only carries it is ✗ "inherited from" that
-line. So a line after a typo (a wrong line that the derivation then ignores) is ✓ because it
-follows from the last right line, and the lines after a slip (a wrong line the derivation goes
-on from) are ✗ inherited, measured against the last line proven from the head. After a wrong
-first link there is no such line (the head itself may be the typo), and they are ✓ as each
-follows from the line before it.
+line. A line after a typo (a wrong line that the derivation then ignores) is ✗ too, as the step
+from the typo to it does not hold, and says that it agrees with the last right line again; the
+lines after a slip (a wrong line the derivation goes on from) are ✗ inherited, measured against
+the last line proven from the head. After a wrong first link there is no such line (the head
+itself may be the typo), and they are ✓ as each follows from the line before it.
 
 Shapes the checker once misread are kept in ``test_shapes_once_misread``; a shape it misreads is
 left out of the generators, with a comment naming the bug, until it is fixed.
@@ -488,8 +488,9 @@ def _write(chains: list[_Chain], layouts: list[str], printer: _Printer) -> _Post
                 post.expected.append((form_lines[link], WRONG))
                 continue
             inherited = chain.kind == "slip" and chain.broken is not None and link > chain.broken >= 2
-            post.expected.append((form_lines[link], WRONG if inherited else PROVEN))
-            if chain.kind == "typo" and chain.broken and link == chain.broken + 1:
+            after_typo = chain.kind == "typo" and chain.broken and link == chain.broken + 1
+            post.expected.append((form_lines[link], WRONG if inherited or after_typo else PROVEN))
+            if after_typo:
                 post.anchors[position] = form_lines[chain.broken - 1]
     post.text = "\n".join(lines)
     return post
@@ -537,12 +538,12 @@ def test_every_step_of_a_correct_chain_is_proven(post):
 @given(_posts(broken=True))
 def test_a_broken_step_is_wrong_and_the_chain_goes_on(post):
     """One mutated line per broken chain: that link is ✗ with a counterexample, every other link
-    of every chain is ✓, and the line after a typo is ✓ because it follows from the last line
-    that was right (judge.py: the chain goes on from the last expression that was right)."""
+    of every chain is ✓, and the line after a typo is ✗ as it does not follow from the typo,
+    and says it agrees with the last line that was right (the chain goes on from there)."""
     findings = _judged(post)
     assert all(f.counterexample is not None for f in findings if f.verdict == WRONG)
     for position, line in post.anchors.items():
-        assert f"follows from line {line}," in findings[position].detail
+        assert f"agrees with line {line} again" in findings[position].detail
 
 
 # -- what the generators leave out ----------------------------------------------------------

@@ -240,10 +240,20 @@ class ChainRules:
                         carried.counterexample,
                     )
             if follows_anchor is not None:
-                where = f"follows from line {chain.anchor_line}, not from the wrong line before it"
-                self._record(
-                    piece, label, source, Link(PROVEN, f"{follows_anchor.detail}; {where}"), note, side
-                )
+                if link.verdict == WRONG:
+                    # The step as written does not hold: the line differs from the one before it.
+                    # That it is right again (a second mistake cancels the first, or the line
+                    # before was a typo) is said, and the chain goes on from here.
+                    previous = chain.last_finding.line if chain.last_finding is not None else None
+                    undone = (
+                        f"does not follow from line {previous} ({link.detail}), though it agrees "
+                        f"with line {chain.anchor_line} again: the mistake is undone here"
+                    )
+                    shown = Link(WRONG, undone, link.counterexample)
+                else:
+                    where = f"follows from line {chain.anchor_line}, not from the wrong line before it"
+                    shown = Link(PROVEN, f"{follows_anchor.detail}; {where}")
+                self._record(piece, label, source, shown, note, side)
                 chain.last_good = True
                 chain.error_line = None  # back on track: a later mistake starts where it is made
             else:
