@@ -480,3 +480,26 @@ def test_a_plain_name_is_read_as_a_real_number_only_where_a_proof_needs_it():
     assert step.verdict == PROVEN and "m read as real number" in step.detail
     plain = check_text("$$\nu = (a + b)^2 = a^2 + 2ab + b^2\n$$\n").findings[-1]
     assert plain.verdict == PROVEN and "real" not in plain.detail
+
+
+_FAMILIES = (
+    "$$\n\\hat{y}_i = \\frac{e^{z_i}}{\\sum_{j=1}^{c} e^{z_j}}\n$$\n\n"
+    "$$\nL = -\\sum_{i=1}^{c} y_i \\log \\hat{y}_i\n$$\n\nThe labels are one-hot.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        ("\\frac{\\partial L}{\\partial z} = \\hat{y} - y", PROVEN),
+        ("\\frac{\\partial L}{\\partial z} = y - \\hat{y}", WRONG),  # the sign flipped
+        ("\\frac{\\partial L}{\\partial z} = \\hat{y}", WRONG),  # a term dropped
+        ("\\frac{\\partial L}{\\partial z} = \\hat{y} y", UNCHECKED),  # entrywise, or a dot product?
+    ],
+)
+def test_letters_the_post_uses_as_families_are_read_component_by_component(claim, verdict):
+    # ∂L/∂z with scalar z would be 0: read so, a right gradient was once ✗.
+    step = check_text(f"{_FAMILIES}$$\n{claim}\n$$\n").findings[-1]
+    assert step.verdict == verdict, step.detail
+    if verdict != UNCHECKED:
+        assert "component by component" in step.detail

@@ -11,10 +11,14 @@ from sympy import (
     Derivative,
     Eq,
     Indexed,
+    IndexedBase,
     MatrixBase,
+    Mul,
     Ne,
+    Pow,
     Sum,
     Symbol,
+    preorder_traversal,
 )
 from sympy.matrices.expressions import MatrixExpr
 
@@ -81,6 +85,14 @@ class LinkRules:
             parts = [e for m in exprs if isinstance(m, MatrixBase) for e in m]
         else:
             parts = exprs
+        componentwise = self._componentwise(exprs) if len(exprs) == 2 else None
+        if isinstance(componentwise, str):
+            return Link(UNCHECKED, componentwise)
+        if componentwise is not None:
+            (a, b), index = componentwise
+            shown = f"read component by component, {latex(a)} = {latex(b)} for every {index}"
+            result = self._link(a, b, chain, conditions)
+            return Link(result.verdict, f"{result.detail}; {shown}", result.counterexample)
         if len(exprs) == 2 and exprs[0] == exprs[1]:
             # σ(z) = 1/(1 + e^{−z}) is read with the σ the checker knows: both sides alike.
             return Link(PROVEN, "proven (both sides read as the same expression)")
@@ -140,6 +152,53 @@ class LinkRules:
                 return Link(UNCHECKED, f"holds only when {relation}, which the post does not state")
             return Link(WRONG, proof.reason + self._correction(a, b, conditions), proof.counterexample)
         return Link(UNCHECKED, proof.reason)
+
+    def _componentwise(self, exprs: list) -> tuple | str | None:
+        """``∂L/∂z = ŷ − y`` in a post whose z, ŷ and y are families (z_i, ŷ_i, y_i): the
+        statement for one component, ``∂L/∂z_i = ŷ_i − y_i``, and its index; a reason where the
+        letters are families but the statement is not entrywise; None where it has no such letter.
+        """
+        if any(not isinstance(e, Basic) or isinstance(e, (MatrixBase, MatrixExpr)) for e in exprs):
+            return None
+        families = self._vector_families()
+        # A derivative's variable is not among its free symbols (∂L/∂z is free of z).
+        variables = {
+            v for e in exprs for d in e.atoms(Derivative) for v in d.variables if isinstance(v, Symbol)
+        }
+        candidates = variables.union(*(bare_symbols(e) for e in exprs))
+        vectors = {s for s in candidates if str(s) in families and not s.is_integer}
+        if not vectors:
+            return None
+        for expr in exprs:
+            for node in preorder_traversal(expr):
+                if isinstance(node, Derivative) and (
+                    bare_symbols(node.expr) & vectors or len(node.variables) != 1
+                ):
+                    return "a derivative of a vector (a Jacobian) or a mixed one, read as vectors"
+                if isinstance(node, Mul) and sum(bool(bare_symbols(f) & vectors) for f in node.args) > 1:
+                    return "a product of two vectors (entrywise, or a dot product?)"
+                if isinstance(node, Pow) and bare_symbols(node.base) & vectors:
+                    return "a power of a vector (entrywise, or a norm?)"
+                if isinstance(node, (Sum, Indexed)) and bare_symbols(node) & vectors:
+                    return "a vector inside a sum or beside its own entries"
+        used = {str(s) for e in exprs for s in e.free_symbols}
+        index = next(
+            Symbol(letter, integer=True, positive=True)
+            for letter in (*sorted(self.letters.index_letters), "a", "b")
+            if letter not in used
+        )
+        entries = {v: IndexedBase(str(v))[index] for v in vectors}
+        return tuple(e.xreplace(entries) for e in exprs), index
+
+    def _vector_families(self) -> set[str]:
+        """The names the definitions so far use with one index and never on their own."""
+        families, scalars = set(), set()
+        for definition in self.definitions.values():
+            for expr in (definition.name, definition.expression):
+                if isinstance(expr, Basic):
+                    families |= {name_of(a.base) for a in expr.atoms(Indexed) if len(a.indices) == 1}
+                    scalars |= {str(s) for s in bare_symbols(expr) if not s.is_integer}
+        return families - scalars
 
     def _correction(self, a, b, conditions) -> str:
         """``; expected: -p_i p_j``: the wrong side with the one slip undone that makes it right.
