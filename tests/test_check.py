@@ -503,3 +503,11 @@ def test_letters_the_post_uses_as_families_are_read_component_by_component(claim
     assert step.verdict == verdict, step.detail
     if verdict != UNCHECKED:
         assert "component by component" in step.detail
+
+
+@pytest.mark.parametrize(("claim", "verdict"), [("\\hat{y} - y", PROVEN), ("y - \\hat{y}", WRONG)])
+def test_a_result_stated_before_its_definitions_is_judged_with_them(claim, verdict):
+    text = f"The result first:\n\n$$\n\\frac{{\\partial L}}{{\\partial z}} = {claim}\n$$\n\n{_FAMILIES}"
+    step = check_text(text).findings[0]
+    assert step.verdict == verdict, step.detail
+    assert "the definitions the post gives after this line" in step.detail

@@ -276,6 +276,8 @@ class ChainRules:
             detail = f"{detail}; {note}"
         first = source.first if source.first != source.last else 0
         self.note(source.last, label, source.text, link.verdict, detail, link.counterexample, first)
+        if link.later is not None and link.verdict == UNCHECKED:
+            self.deferred.append((len(self.findings) - 1, link.later))
 
     def premise(self, piece: Piece, statement: Statement) -> None:
         """``f(x) = g(x)/h(x) →``: f is g/h in what follows on this row."""

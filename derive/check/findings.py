@@ -67,3 +67,6 @@ class Link:
     verdict: str
     detail: str
     counterexample: Counterexample | None = None
+    #: ``(a, b, conditions)`` of a link whose names the post defines only later (a result
+    #: stated first, then derived): judged again once the whole post is read.
+    later: tuple | None = None

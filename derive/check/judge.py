@@ -161,6 +161,7 @@ def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = Non
     judge = _Judge(letters, assumption, deadline, cache, names)
     for block, found in blocks:
         judge.block(block, found)
+    judge.revisit()
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
 
 
@@ -248,6 +249,8 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         self.row_conditions: tuple | None = ()
         self.assumed: dict[str, str] = {}  # name → the standard definition taken for it, as shown
         self.printed: dict = {}  # decimals the post prints, by value, with their places
+        #: Findings whose names the post defines only later, with the link to judge again.
+        self.deferred: list[tuple[int, tuple]] = []
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -393,6 +396,23 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         self.chains = [chain for chain, _ in state["chains"]]
         self.findings = list(state["findings"])
         self.case = state["case"]
+
+    def revisit(self) -> None:
+        """Judge again, with every definition of the post, a link whose names were defined only
+        after it: a post that states its result first and derives it after."""
+        self.case, self.prose_case, self.row_conditions = (), None, ()
+        for position, (a, b, conditions) in self.deferred:
+            if self.seconds_left() <= 0:
+                return
+            link = self.link(a, b, None, conditions)
+            if link.verdict in (PROVEN, WRONG):
+                detail = f"{link.detail}; judged with the definitions the post gives after this line"
+                self.findings[position] = replace(
+                    self.findings[position],
+                    verdict=link.verdict,
+                    detail=detail,
+                    counterexample=link.counterexample,
+                )
 
     def inline_claim(self, block: Block, found) -> None:
         """A formula in a sentence: judged on its own, in the case stated nearest to it in its

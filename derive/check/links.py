@@ -4,6 +4,7 @@ with every assumption it took named."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 from sympy import (
     Add,
@@ -63,17 +64,13 @@ class LinkRules:
             result = self._link(a, b, chain, (*conditions, *self.row_conditions))
             if self.row_conditions:
                 stated = ", ".join(relation_text(c) for c in self.row_conditions)
-                result = Link(
-                    result.verdict,
-                    f"{result.detail}; under {stated}, as the formula states",
-                    result.counterexample,
-                )
+                result = replace(result, detail=f"{result.detail}; under {stated}, as the formula states")
         used = set().union(*(names_in(e) for e in (a, b) if isinstance(e, Basic)))
         # An assumption is shown wherever a proof relies on it, also through another definition.
         used |= {name_of(d.head) for d in self._relied_on(*(e for e in (a, b) if isinstance(e, Basic)))}
         shown = [self.assumed[name] for name in sorted(used) if name in self.assumed]
         if shown:
-            return Link(result.verdict, f"{result.detail}; assumes {'; '.join(shown)}", result.counterexample)
+            return replace(result, detail=f"{result.detail}; assumes {'; '.join(shown)}")
         return result
 
     def _link(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
@@ -92,7 +89,7 @@ class LinkRules:
             (a, b), index = componentwise
             shown = f"read component by component, {latex(a)} = {latex(b)} for every {index}"
             result = self._link(a, b, chain, conditions)
-            return Link(result.verdict, f"{result.detail}; {shown}", result.counterexample)
+            return replace(result, detail=f"{result.detail}; {shown}")
         if len(exprs) == 2 and exprs[0] == exprs[1]:
             # σ(z) = 1/(1 + e^{−z}) is read with the σ the checker knows: both sides alike.
             return Link(PROVEN, "proven (both sides read as the same expression)")
@@ -104,7 +101,9 @@ class LinkRules:
         if undefined and self._assume_standard(undefined, parts):
             undefined = self._undefined(*parts)
         if undefined:
-            return Link(UNCHECKED, f"{', '.join(undefined)} not defined before this line")
+            return Link(
+                UNCHECKED, f"{', '.join(undefined)} not defined before this line", later=(a, b, conditions)
+            )
         if any(is_vector(e) for e in parts):
             return Link(UNCHECKED, "a vector without an index; write one component")
         mismatch = shape_mismatch(a, b)
