@@ -89,6 +89,7 @@ def check(tex: str, meaning) -> None:
         ("\\text{softmax}(z)_i", exp(z_[i]) / Sum(exp(z_[SOFTMAX]), (SOFTMAX, 1, N))),
         ("\\sum_{k=1}^{N} - z_k", Sum(-z_[k], (k, 1, N))),
         ("\\log \\sum_{k=1}^{N} e^{z_k} + 1", log(Sum(exp(z_[k]), (k, 1, N))) + 1),
+        ("\\text{sigmoid}(x)(1 - x)", (1 - x) / (1 + exp(-x))),
     ],
 )
 def test_functions_norms_and_absolute_values(tex, meaning):

@@ -345,7 +345,8 @@ class NameRules:
             raise Unreadable(f"the text {tex_text(tokens)!r} inside an equation")
         word = tex_text(tokens)
         value = self.function_or_name(word) if len(tokens) > 1 else self.name(word)
-        if self._juxtaposed_factor_follows():
+        # \text{sigmoid}(x)(1 − …) is a product after an application; a bare word is prose.
+        if isinstance(value, Symbol) and self._juxtaposed_factor_follows():
             raise Unreadable(f"the text {word!r} inside an equation, run together with what follows")
         return value
 
