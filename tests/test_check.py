@@ -511,3 +511,16 @@ def test_a_result_stated_before_its_definitions_is_judged_with_them(claim, verdi
     step = check_text(text).findings[0]
     assert step.verdict == verdict, step.detail
     assert "the definitions the post gives after this line" in step.detail
+
+
+_BCE = (
+    "$$\np_i = \\sigma(z_i)\n$$\n\n"
+    "$$\nL = -\\sum_{k=1}^{N} \\left[ y_k \\log p_k + (1 - y_k) \\log(1 - p_k) \\right]\n$$\n\n"
+)
+
+
+@pytest.mark.parametrize(("result", "agrees"), [("p_i - y_i", True), ("y_i - p_i", False)])
+def test_a_sigmoid_post_is_compared_with_the_catalogue_s_sigmoid_result(result, agrees):
+    report = check_text(f"{_BCE}$$\n\\frac{{\\partial L}}{{\\partial z_i}} = {result}\n$$\n")
+    assert report.final is not None and report.final.agrees is agrees, report.final
+    assert "sigmoid-bce" in report.final.detail and "Σ y = 1" not in report.final.detail

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from sympy import (
+    Add,
     Basic,
     Derivative,
     Dummy,
@@ -196,13 +197,15 @@ def names_of(definition: Definition) -> set[str]:
 
 
 def label_family(expression) -> Basic | None:
-    """In a loss such as −Σ y_k log p_k, the family y that weighs the logarithms."""
+    """In a loss such as −Σ y_k log p_k, or −Σ [y_k log p_k + (1 − y_k) log(1 − p_k)], the
+    family y that weighs the logarithms."""
     if not isinstance(expression, Basic):
         return None
     for total in expression.atoms(Sum):
-        for term in Mul.make_args(total.function):
-            if isinstance(term, Indexed) and total.function.has(log):
-                return term.base
+        for term in Add.make_args(total.function):
+            for factor in Mul.make_args(term):
+                if isinstance(factor, Indexed) and term.has(log):
+                    return factor.base
     return None
 
 

@@ -46,7 +46,8 @@ class ResultRules:
             if not self._defines_the_same(loss, probs, index, known, mapping):
                 continue
             expected = known.result.xreplace(mapping)
-            link = self.link(expected, value, None, (Eq(label_sum(labels, self.letters.size), 1),))
+            given = (Eq(label_sum(labels, self.letters.size), 1),) if known.labels_sum_to_one else ()
+            link = self.link(expected, value, None, given)
             shown = f"derive's {name} result for this loss is {plain_text(expected)} (given {known.given})"
             if link.verdict == PROVEN:
                 return FinalResult(finding.line, finding.source, True, f"agrees: {shown}")

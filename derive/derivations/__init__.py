@@ -47,6 +47,9 @@ class Knowledge:
     probs: Expr
     result: Expr
     given: str = "Σ y = 1"
+    #: Whether ``result`` needs the labels to sum to one (a softmax does; a sigmoid per
+    #: output does not).
+    labels_sum_to_one: bool = True
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,13 @@ BUILTINS = (
         min_n=1,
         max_n=50,
         roles=("logits", "probs", "labels", "classes"),
+        knowledge=Knowledge(
+            -Sum(LABELS[_k] * log(PROBS[_k]) + (1 - LABELS[_k]) * log(1 - PROBS[_k]), (_k, 1, SIZE)),
+            1 / (1 + exp(-LOGITS[_i])),
+            PROBS[_i] - LABELS[_i],
+            given="any labels in [0, 1]",
+            labels_sum_to_one=False,
+        ),
     ),
     Derivation(
         name="mse-linear",
