@@ -136,7 +136,7 @@ def test_a_step_that_needs_unstated_one_hot_labels_is_not_passed():
     "text",
     [
         "$$u = x + y$$\n\n$$f(x) = x^{2} + 1$$\n",
-        "Let $f(x) = x^2$.\n\n$$f(x) = x^{2}$$\n",
+        "Now take a function $f$.\n\n$$f(x) = x^{2}$$\n",
     ],
     ids=["after-a-definition", "after-prose"],
 )
@@ -524,3 +524,41 @@ def test_a_sigmoid_post_is_compared_with_the_catalogue_s_sigmoid_result(result, 
     report = check_text(f"{_BCE}$$\n\\frac{{\\partial L}}{{\\partial z_i}} = {result}\n$$\n")
     assert report.final is not None and report.final.agrees is agrees, report.final
     assert "sigmoid-bce" in report.final.detail and "Σ y = 1" not in report.final.detail
+
+
+def test_a_definition_in_a_sentence_is_learned_and_a_sentence_without_one_is_prose():
+    steps = "$$\n\\frac{\\partial L}{\\partial w} = (\\hat{y} - y) x\n$$\n"
+    defined = "The loss is $L = \\frac{1}{2}(\\hat{y} - y)^2$ with $\\hat{y} = wx + b$.\n\n"
+    report = check_text(defined + steps)
+    assert [f.verdict for f in report.findings] == [DEFINITION, DEFINITION, PROVEN]
+    flipped = check_text(defined + steps.replace("(\\hat{y} - y)", "(y - \\hat{y})"))
+    assert flipped.findings[-1].verdict == WRONG
+    # A value in a sentence ("when $y = 1$") is a case, and a bare list of formulas is no definition.
+    listed = check_text("When $y = 1$:\n\nGate: $L = w$\n\n" + steps)
+    assert [f.verdict for f in listed.findings] == [UNCHECKED]
+
+
+def test_a_quantity_the_post_differentiates_is_not_taken_as_a_constant():
+    # p is never defined: ∂p_k/∂z_j = 0 would be a guess, and the right step a false ✗.
+    text = (
+        "The loss is $L = -\\sum_k y_k \\log p_k$.\n\n"
+        "$$\n\\frac{\\partial L}{\\partial z_j}"
+        " = -\\sum_k \\frac{y_k}{p_k} \\frac{\\partial p_k}{\\partial z_j}\n$$\n"
+    )
+    step = check_text(text).findings[-1]
+    assert step.verdict == UNCHECKED and "p not defined" in step.detail
+
+
+def test_a_function_defined_at_its_variable_is_that_name_alone_and_the_chain_rule_is_not_a_side_note():
+    text = (
+        "$$\nJ(w) = \\frac{1}{2M}\\sum_{m=1}^{M} (w x_m - y_m)^2\n$$\n\n"
+        "$$\n\\frac{\\partial J}{\\partial w} = \\frac{1}{M}\\sum_{m=1}^{M} (w x_m - y_m) x_m\n$$\n"
+    )
+    step = check_text(text).findings[-1]
+    assert step.verdict == PROVEN and "J read as J(w)" in step.detail
+    chain = (
+        "$$\nL = \\frac{1}{2}(y - \\hat{y})^2\n$$\n\n$$\n\\hat{y} = wx + b\n$$\n\n"
+        "$$\n\\frac{\\partial L}{\\partial w} = \\frac{\\partial L}{\\partial \\hat{y}}"
+        " \\frac{\\partial \\hat{y}}{\\partial w} = (\\hat{y} - y) x\n$$\n"
+    )
+    assert [f.verdict for f in check_text(chain).findings][-2:] == [PROVEN, PROVEN]

@@ -67,10 +67,15 @@ def split_run_in(sides: list) -> tuple[list, list]:
         side = sides[position]
         if not isinstance(side, Basic) or isinstance(side, MatrixBase):
             continue
-        for factor in sorted(side.atoms(Derivative), key=str):
+        derivatives = sorted(side.atoms(Derivative), key=str)
+        for factor in derivatives:
             variable = factor.variables[0]
-            if isinstance(variable, Symbol) and all(
-                not (isinstance(s, Basic) and s.has(variable)) for s in sides[:position]
+            # ∂L/∂ŷ · ∂ŷ/∂w is the chain rule through ŷ, not a side note about ŷ.
+            through = any(other.expr.has(variable) for other in derivatives if other != factor)
+            if (
+                isinstance(variable, Symbol)
+                and not through
+                and all(not (isinstance(s, Basic) and s.has(variable)) for s in sides[:position])
             ):
                 return [*sides[:position], side.xreplace({factor: Integer(1)})], [
                     factor,

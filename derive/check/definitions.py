@@ -97,6 +97,15 @@ class DefinitionRules:
         if taken:
             detail += "; assumes " + "; ".join(self.assumed[n] for n in taken)
         self.note(piece.line, piece.label, piece.source, DEFINITION, detail)
+        if (
+            isinstance(name, AppliedUndef)
+            and name_of(head) in self.names.values
+            and not self._known(Symbol(name_of(head)))
+        ):
+            # J(w) = … and then ∂J/∂w: the name alone is the function at its own variables.
+            alone = Symbol(name_of(head))
+            self._learn(Definition(alone, value), piece.line)
+            self.assumed[alone.name] = f"{alone} read as {name}, defined on line {piece.line}"
 
     def _learn(self, definition: Definition, line: int) -> None:
         head, expression = definition.head, definition.expression
@@ -144,7 +153,25 @@ class DefinitionRules:
             for atom in bare_symbols(expr):
                 if not atom.is_integer and not known(atom.name):
                     names.add(name_of(atom))
+            names |= self._varying(expr)
         return sorted(names)
+
+    def _varying(self, expr: Basic) -> set[str]:
+        """Quantities a derivative in ``expr`` reaches that the post differentiates (∂p_i/∂z_j),
+        never differentiates by, and never defines: p depends on something, how is not known,
+        and taking it as a constant (∂p_k/∂z_j = 0) would be a guess."""
+        found = set()
+        for derivative in expr.atoms(Derivative):
+            variables = {name_of(v.base if isinstance(v, Indexed) else v) for v in derivative.variables}
+            reached = names_in(derivative.expr).union(
+                *(names_in(d.expression) for d in self._relied_on(derivative.expr))
+            )
+            found |= {
+                name
+                for name in reached & self.names.varying
+                if name not in variables and not self._named.get(name)
+            }
+        return found
 
     def _assume_standard(self, names: list[str], parts) -> bool:
         """Take the standard definition of each name the post leaves undefined; True if any."""

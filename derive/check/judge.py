@@ -36,7 +36,7 @@ from sympy import (
 
 from derive import proofcache
 from derive.algebra import Context, Definition
-from derive.check.chains import Chain, ChainRules
+from derive.check.chains import Chain, ChainRules, numbers_only
 from derive.check.definitions import DefinitionRules, concrete_size, name_of
 from derive.check.extract import Block, inline_claims, read_post
 from derive.check.findings import (
@@ -59,7 +59,13 @@ from derive.check.reader import (
 from derive.check.reading import learn_names
 from derive.check.result import ResultRules
 from derive.check.tokens import ShapesDoNotMultiply
-from derive.check.understand import INDEX_RELATION, ProseCase, printed_decimals, prose_case
+from derive.check.understand import (
+    INDEX_RELATION,
+    ProseCase,
+    introduces_definition,
+    printed_decimals,
+    prose_case,
+)
 from derive.proofcache import ProofCache
 from derive.verify import Proof, Verifier
 
@@ -145,11 +151,12 @@ def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = Non
         with _time_limit(POST_SECONDS):
             post = read_post(text, suffix)
             claims = inline_claims(text, post)
+            named = _inline_definitions(text, post, claims)
             letters, assumption = (
-                learn_letters(post.blocks + claims),
+                learn_letters(post.blocks + claims + named),
                 _assumption(post.prose, post.inline, text),
             )
-            blocks = _glued(tuple(sorted(post.blocks + claims, key=lambda block: block.line)))
+            blocks = _glued(tuple(sorted(post.blocks + claims + named, key=lambda block: block.line)))
             names = learn_names(
                 (p.tokens for _, found in blocks if isinstance(found, list) for p in found),
                 letters,
@@ -159,10 +166,27 @@ def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = Non
         reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
     judge = _Judge(letters, assumption, deadline, cache, names)
+    judge.naming_only = frozenset((block.line, block.tex) for block in named)
     for block, found in blocks:
         judge.block(block, found)
     judge.revisit()
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
+
+
+def _inline_definitions(text: str, post, claims: tuple[Block, ...]) -> tuple[Block, ...]:
+    """Inline formulas that may define a name ("the loss is $L = -\\sum_k y_k \\log p_k$"): the
+    judge learns the ones that read as a definition and passes over the rest, as prose."""
+    claimed = {(block.line, block.tex) for block in claims}
+    lines = text.split("\n")
+    found = []
+    for line, tex in post.inline:
+        sentence = lines[line - 1] if line - 1 < len(lines) else ""
+        at = sentence.find(tex)
+        before = sentence[: at if at >= 0 else len(sentence)]
+        before = before.rstrip(" $\\(").rstrip()
+        if "=" in tex and (line, tex) not in claimed and introduces_definition(before):
+            found.append(Block(line, tex, None, sentence, inline=True))
+    return tuple(found)
 
 
 def _assumption(prose: str, inline, text: str) -> str | None:
@@ -251,10 +275,15 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         self.printed: dict = {}  # decimals the post prints, by value, with their places
         #: Findings whose names the post defines only later, with the link to judge again.
         self.deferred: list[tuple[int, tuple]] = []
+        #: Inline formulas (line, TeX) that count only if they define a name.
+        self.naming_only: frozenset = frozenset()
 
     # -- reading ---------------------------------------------------------------------------
 
     def block(self, block: Block, found) -> None:
+        if block.inline and (block.line, block.tex) in self.naming_only:
+            self.inline_definition(found)
+            return
         if block.inline:
             self.inline_claim(block, found)
             return
@@ -413,6 +442,27 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
                     detail=detail,
                     counterexample=link.counterexample,
                 )
+
+    def inline_definition(self, found) -> None:
+        """``$\\hat{y} = wx + b$`` in a sentence: a definition of a name not defined yet, learned as
+        a display's would be. Anything else (``$y = 1$``, ``$i = j$``, a restatement) is prose here:
+        a sentence's "when $y = 1$" is a case, not a definition."""
+        if isinstance(found, Unreadable) or len(found) != 1 or self.seconds_left() <= 0:
+            return
+        (piece,) = found
+        try:
+            with _time_limit(min(STEP_SECONDS, self.seconds_left())):
+                statements, _, _ = read_readings(list(piece.tokens), self.letters, None, self.names)
+        except (Unreadable, _Expired):
+            return
+        if len(statements) != 1 or statements[0].relation != "eq" or statements[0].continues:
+            return
+        sides = statements[0].sides
+        if len(sides) != 2 or not isinstance(sides[1], Basic) or not sides[1].free_symbols:
+            return
+        name, value = sides
+        if self._defines(name, value) and not self._known(name) and not numbers_only(value):
+            self.define(replace(piece, role="side"), name, value)
 
     def inline_claim(self, block: Block, found) -> None:
         """A formula in a sentence: judged on its own, in the case stated nearest to it in its

@@ -107,6 +107,25 @@ def _quote(prose: str, match: re.Match) -> str:
     return " ".join(prose[start:end].split())
 
 
+# -- definitions in a sentence ------------------------------------------------------------------
+
+#: Words that introduce a definition in a sentence: "the loss is $L = …$", "where $S = …$",
+#: "with $\\hat{y} = wx + b$"; 여기서/이때, 其中/令/设, ここで/とおく. A formula in a sentence
+#: without one ("Forget gate: $f_t = …$", a list of another model's formulas) is not learned.
+_DEFINING = re.compile(
+    r"\b(?:where|with|let|is|are|be|define[sd]?|denote[sd]?|given|set|write|take|recall|using)\b"
+    r"|여기서|이때|이 때|정의|두면|두자|하자|라고|라 하|[은는]\s*$"
+    r"|其中|令|设|設|定义|定義|记为|記為|为\s*$|是\s*$"
+    r"|ここで|とする|とおく|と置|定義|は\s*$",
+    re.I,
+)
+
+
+def introduces_definition(sentence_before: str) -> bool:
+    """Whether the words before an inline formula introduce it as a definition."""
+    return _DEFINING.search(sentence_before) is not None
+
+
 # -- standard definitions ----------------------------------------------------------------------
 
 
