@@ -94,6 +94,16 @@ def as_text(path: str, report: Report) -> str:
     return "\n".join(_printable(line) for line in _text_lines(path, report))
 
 
+def failures_as_text(path: str, report: Report, *, strict: bool = False) -> str:
+    """Only what makes the post fail (see :func:`fails`), as :func:`as_text` shows it."""
+    failing = (WRONG, UNCHECKED) if strict else (WRONG,)
+    shown = replace(report, findings=tuple(f for f in report.findings if f.verdict in failing))
+    lines = [*_text_lines(path, shown)[:-1], summary(report)]
+    if strict and not report.findings:
+        lines.insert(1, "no math found: --derive-strict asks for a post with math")
+    return "\n".join(_printable(line) for line in lines)
+
+
 def _text_lines(path: str, report: Report) -> list[str]:
     lines = [path]
     width = 60
