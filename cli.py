@@ -121,10 +121,10 @@ class _Progress:
         verb: str = "proving",
         output: TextIO | None = None,
     ) -> None:
-        self.stream = stream if stream is not None else click.get_text_stream("stderr")
-        output = output if output is not None else click.get_text_stream("stdout")
-        # A report piped to a file or a CI log gets no progress lines mixed into it.
-        self.terminal = self.stream.isatty() and output.isatty()
+        if stream is None:  # stderr; and a report piped to a file or a CI log gets no progress either
+            stream, output = click.get_text_stream("stderr"), output or click.get_text_stream("stdout")
+        self.stream = stream
+        self.terminal = stream.isatty() and (output is None or output.isatty())
         self.delay, self.clock, self.verb = delay, clock, verb
         self.started = clock()
         self.shown = False
@@ -184,9 +184,9 @@ def check_posts(posts: tuple[Path, ...], output_format: str, no_cache: bool, str
     """Check the derivations in POSTS (Markdown, Quarto, LaTeX, HTML or Jupyter files), step by step.
 
     Each equation is reported ✓ proven (and how), ✗ wrong (with a counterexample) or ?
-    unchecked (with the reason); a line per post on stderr counts them. Exits 0 when nothing
-    is wrong, 1 when a step is wrong (with --strict: also a ? or a post with no math), 2 when
-    a post cannot be read.
+    unchecked (with the reason); with the text report, a line per post on stderr counts
+    them. Exits 0 when nothing is wrong, 1 when a step is wrong (with --strict: also a ? or a
+    post with no math), 2 when a post cannot be read.
     """
     from derive.check import as_json, as_text, check_file
     from derive.check.report import dumps, fails, one_line
@@ -204,12 +204,13 @@ def check_posts(posts: tuple[Path, ...], output_format: str, no_cache: bool, str
         finally:
             progress.close()
         reports.append((str(path), report))
-    if output_format == "json":
+    if output_format == "json":  # for tools: the counts are in it, and nothing else is said
         click.echo(dumps([as_json(path, report) for path, report in reports]))
-    elif reports:
-        click.echo("\n\n".join(as_text(path, report) for path, report in reports))
-    for path, report in reports:
-        click.echo(one_line(path, report), err=True)
+    else:
+        if reports:
+            click.echo("\n\n".join(as_text(path, report) for path, report in reports))
+        for path, report in reports:
+            click.echo(one_line(path, report), err=True)
     if unreadable:
         sys.exit(2)
     if any(fails(report, strict=strict) for _, report in reports):
