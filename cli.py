@@ -6,8 +6,10 @@ In the wheel this module is ``derive.cli`` (see ``pyproject.toml``).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import difflib
+import functools
 import os
 import re
 import shutil
@@ -20,6 +22,7 @@ import click
 
 from derive import __version__, derivations
 from derive.derivations import Derivation
+from derive.entry import aborted
 from derive.errors import DeriveError, InvalidParameter
 from derive.i18n import LANGUAGES
 from derive.notation import DEFAULT_PRESET, PRESETS, letter
@@ -49,20 +52,52 @@ class DeriveGroup(click.Group):
             failure = click.ClickException(str(error))
             failure.exit_code = error.exit_code
             raise failure from error
+        except KeyboardInterrupt:
+            raise _Interrupted from None  # past click, which would print a blank line and exit 1
+        except OSError as error:
+            raise _OutputFailed(error) from None  # past click, which says nothing of a closed pipe
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            sys.stdout.flush()  # a full disk shows here, not as an error at exit
+        except _NO_ARGUMENTS as bare:
+            click.echo(bare.ctx.get_help())  # a bare `derive` asks what it can do
+            sys.exit(0)
         except click.ClickException as error:
             message = " ".join(error.format_message().split())
             click.echo(f"derive: error: {message}", err=True)
             sys.exit(error.exit_code)
-        except click.Abort:
-            click.echo("derive: aborted", err=True)
-            sys.exit(1)
+        except (click.Abort, _Interrupted, KeyboardInterrupt):
+            aborted()
+        except _OutputFailed as failed:
+            _output_failed(failed.args[0])
+        except OSError as error:
+            _output_failed(error)
         if not standalone_mode:
             return result
         sys.exit(result if isinstance(result, int) else 0)
+
+
+class _Interrupted(Exception):
+    """Ctrl-C, carried past click's own handling of it."""
+
+
+class _OutputFailed(Exception):
+    """An OSError writing the output, carried past click's own handling of it."""
+
+
+# click 8.2 and later raise this for a bare group; 8.1 printed the help and exited 0 itself.
+_NO_ARGUMENTS = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
+def _output_failed(error: OSError) -> None:
+    """stdout closed (``| head -c1``), full (``>/dev/full``) or read-only: one line, exit 1."""
+    with contextlib.suppress(OSError, ValueError):
+        # Python flushes stdout once more at exit, and would report the same error again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    click.echo(f"derive: error: cannot write the output: {error.strerror or error}", err=True)
+    sys.exit(1)
 
 
 @click.group(cls=DeriveGroup)
@@ -78,16 +113,26 @@ class _Progress:
     run, a pipe or a CI log stays quiet.
     """
 
-    def __init__(self, stream: TextIO | None = None, delay: float = 1.0, clock=time.monotonic) -> None:
-        self.stream = stream if stream is not None else click.get_text_stream("stderr")
-        self.delay, self.clock = delay, clock
+    def __init__(
+        self,
+        stream: TextIO | None = None,
+        delay: float = 1.0,
+        clock=time.monotonic,
+        verb: str = "proving",
+        output: TextIO | None = None,
+    ) -> None:
+        if stream is None:  # stderr; and a report piped to a file or a CI log gets no progress either
+            stream, output = click.get_text_stream("stderr"), output or click.get_text_stream("stdout")
+        self.stream = stream
+        self.terminal = stream.isatty() and (output is None or output.isatty())
+        self.delay, self.clock, self.verb = delay, clock, verb
         self.started = clock()
         self.shown = False
 
     def __call__(self, done: int, total: int, step: str) -> None:
-        if self.clock() - self.started < self.delay or not self.stream.isatty():
+        if self.clock() - self.started < self.delay or not self.terminal:
             return
-        line = f"proving {done}/{total} {step}"[: shutil.get_terminal_size().columns - 1]
+        line = f"{self.verb} {done}/{total} {step}"[: shutil.get_terminal_size().columns - 1]
         self.stream.write(f"\r\x1b[K{line}")  # back to the start of the line, and clear it
         self.stream.flush()
         self.shown = True
@@ -129,24 +174,51 @@ def list_derivations() -> None:
     show_default=True,
     help="A report for people, or JSON for tools.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Also fail on a step left unchecked (?) and on a post with no math.",
+)
 @_no_cache_option
-def check_posts(posts: tuple[Path, ...], output_format: str, no_cache: bool) -> None:
-    """Check the derivations in POSTS (Markdown, LaTeX or HTML files), step by step.
+def check_posts(posts: tuple[Path, ...], output_format: str, no_cache: bool, strict: bool) -> None:
+    """Check the derivations in POSTS (Markdown, Quarto, LaTeX, HTML or Jupyter files), step by step.
 
     Each equation is reported ✓ proven (and how), ✗ wrong (with a counterexample) or ?
-    unchecked (with the reason). Exits 1 if any step is wrong.
+    unchecked (with the reason); with the text report, a line per post on stderr counts
+    them. Exits 0 when nothing is wrong, 1 when a step is wrong (with --strict: also a ? or a
+    post with no math), 2 when a post cannot be read.
     """
     from derive.check import as_json, as_text, check_file
-    from derive.check.report import dumps
+    from derive.check.report import dumps, fails, one_line
 
     cache = _cache(no_cache)
-    reports = [(str(path), check_file(path, cache=cache)) for path in posts]
-    if output_format == "json":
+    reports, unreadable = [], False
+    for path in posts:
+        progress = _Progress(verb="checking")
+        try:
+            report = check_file(path, cache=cache, progress=functools.partial(_tell, progress, str(path)))
+        except DeriveError as error:  # missing, binary, too large, not a notebook: the others go on
+            click.echo(f"derive: error: {error}", err=True)
+            unreadable = True
+            continue
+        finally:
+            progress.close()
+        reports.append((str(path), report))
+    if output_format == "json":  # for tools: the counts are in it, and nothing else is said
         click.echo(dumps([as_json(path, report) for path, report in reports]))
     else:
-        click.echo("\n\n".join(as_text(path, report) for path, report in reports))
-    if any(report.wrong for _, report in reports):
+        if reports:
+            click.echo("\n\n".join(as_text(path, report) for path, report in reports))
+        for path, report in reports:
+            click.echo(one_line(path, report), err=True)
+    if unreadable:
+        sys.exit(2)
+    if any(fails(report, strict=strict) for _, report in reports):
         sys.exit(1)
+
+
+def _tell(progress: _Progress, path: str, done: int, total: int) -> None:
+    progress(done, total, path)
 
 
 def _today() -> datetime.date:

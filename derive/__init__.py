@@ -2,19 +2,29 @@
 
 __version__ = "0.1.0"
 
-from derive.algebra import Context, Definition, SumExcept
 from derive.errors import DeriveError, IdentityNotProven, StepNotProven
-from derive.verify import Proof, Verifier, assert_identity
 
-# The reader is imported when first asked for: generating a post never loads the checker.
-_READER = {"Reading", "Unreadable", "read_latex"}
+# The rest is imported when first asked for: ``import derive`` stays light, so the ``derive``
+# command can answer Ctrl-C during its start-up (derive/entry.py), and generating a post never
+# loads the checker.
+_LAZY = {
+    "Context": "derive.algebra",
+    "Definition": "derive.algebra",
+    "SumExcept": "derive.algebra",
+    "Proof": "derive.verify",
+    "Verifier": "derive.verify",
+    "assert_identity": "derive.verify",
+    "Reading": "derive.check.reading",
+    "Unreadable": "derive.check.reading",
+    "read_latex": "derive.check.reading",
+}
 
 
 def __getattr__(name: str):
-    if name in _READER:
-        from derive.check import reading
+    if name in _LAZY:
+        import importlib
 
-        return getattr(reading, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'derive' has no attribute {name!r}")
 
 

@@ -1,32 +1,40 @@
 """Finding the math of a post: display blocks with their line numbers, and the prose between.
 
-Markdown (``$$ … $$``, fenced ```` ```math ```` blocks, ``\\[ … \\]``), LaTeX (``equation``,
-``align``, ``gather``, ``multline``, with or without ``*``), HTML previews (the same
-delimiters, entities decoded), and math copied from a rendered page, where each equation's
-TeX source follows the text it rendered to on the same line.
+Markdown and Quarto are read by a Markdown parser (:mod:`~derive.check.markdown`). LaTeX
+(``equation``, ``align``, ``gather``, ``multline``, with or without ``*``) and HTML previews
+(the same delimiters as Markdown, entities decoded) are read by their delimiters. Math copied
+from a rendered page, where each equation's TeX source follows the text it rendered to on the
+same line, is read by :mod:`~derive.check.pasted`.
+
+Every reading is linear in the post: a delimiter that is never closed is looked for once, not
+once per opening, so a file of thousands of unclosed ``\\[`` takes no longer than any other.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from derive.check.markdown import Display, read_markdown
+from derive.check.pasted import pasted_blocks
+
 _ENVIRONMENTS = r"equation|align|gather|multline|eqnarray|displaymath"
-_DISPLAY = re.compile(
-    r"(?P<fence>^[ \t]*```+[ \t]*math[ \t]*\n(?P<fenced>.*?)^[ \t]*```+[ \t]*$)"
-    r"|\$\$(?P<dollars>.+?)\$\$"
-    r"|\\\[(?P<brackets>.+?)\\\]"
-    rf"|(?P<environment>\\begin\{{(?P<name>(?:{_ENVIRONMENTS})\*?)\}}.*?\\end\{{(?P=name)\}})",
-    re.S | re.M,
+#: Where a display may begin; each kind's closing is looked for from there (:func:`_displays`).
+_OPENING = re.compile(
+    r"(?P<fence>^[ \t]*```+[ \t]*math[ \t]*\n)"
+    r"|(?P<dollars>\$\$)"
+    r"|(?P<brackets>\\\[)"
+    rf"|(?P<environment>\\begin\{{(?P<name>(?:{_ENVIRONMENTS})\*?)\}})",
+    re.M,
 )
-_FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*(\w*)")
-_INLINE = re.compile(r"(?<![\\$])\$(?!\$)(?P<dollar>[^$\n]+?)(?<!\\)\$|\\\((?P<paren>.+?)\\\)", re.S)
+_FENCE_CLOSING = re.compile(r"^[ \t]*```+[ \t]*$", re.M)
+_INLINE_OPENING = re.compile(r"(?<![\\$])\$(?!\$)(?P<dollar>[^$\n]+?)(?<!\\)\$|(?P<paren>\\\()")
 _QUARTO_LABEL = re.compile(r"[ \t]*\{#eq-(?P<label>[\w-]+)\}")
-_SCRIPT = re.compile(r"<script\b.*?</script>|<style\b.*?</style>", re.S | re.I)
+_ELEMENT = re.compile(r"<(script|style)\b", re.I)
 _TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
-_HANGUL_OR_CJK = re.compile(r"[\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u9fff\uac00-\ud7af]")
+_MARKDOWN = frozenset({".md", ".markdown", ".qmd", ".rmd", ".mdx", ".txt", ""})
 
 
 @dataclass(frozen=True)
@@ -49,29 +57,6 @@ class Post:
     inline: tuple[tuple[int, str], ...]
 
 
-def _mask(text: str, pattern: re.Pattern) -> str:
-    """Blank out matches but keep every newline, so line numbers stay right."""
-    return pattern.sub(_blank, text)
-
-
-def _mask_code(text: str) -> str:
-    """Blank out fenced code (but not ```math fences), so no example in it is read as math."""
-    lines = text.split("\n")
-    fence, masking = None, False
-    for number, line in enumerate(lines):
-        match = _FENCE.match(line)
-        if fence is None and match:
-            fence, masking = match.group(1), match.group(2) != "math"
-        elif fence is not None and match and match.group(1) == fence and not match.group(2):
-            fence = None
-            if masking:
-                lines[number] = ""
-            continue
-        if fence is not None and masking:
-            lines[number] = ""
-    return "\n".join(lines)
-
-
 class _LineCounter:
     """Line numbers of offsets asked for in increasing order. Counting each newline once, not
     from the start of the text for every block, keeps a post of thousands of blocks linear."""
@@ -89,39 +74,85 @@ class _LineCounter:
 
 def read_post(text: str, suffix: str = ".md") -> Post:
     """Every display block of ``text`` in order, with the prose and inline math around them."""
-    if suffix in (".html", ".htm"):
-        text = _mask(text, _SCRIPT)
-    scanned = _mask(text, _TEX_COMMENT) if suffix == ".tex" else _mask_code(text)
+    suffix = suffix.lower()
+    inline: list[tuple[int, str]]
+    if suffix in (".tex", ".html", ".htm"):
+        scanned = _mask(text, _TEX_COMMENT) if suffix == ".tex" else _mask_elements(text)
+        displays = list(_displays(scanned, unescape=suffix != ".tex"))
+        inline = _inline_math(_blank_spans(scanned, displays).replace("$$", "$"))
+    else:
+        found = read_markdown(text, lambda chunk, offset, line: list(_displays(chunk, offset, line)))
+        displays, inline = found.displays, found.inline
+        scanned = _blank_lines(text, found.code)
     blocks, prose, previous_end = [], [], 0
-    line_at = _LineCounter(scanned)
-    for match in _DISPLAY.finditer(scanned):
-        group = next(
-            g for g in ("fenced", "dollars", "brackets", "environment") if match.group(g) is not None
-        )
-        if group == "dollars" and not _starts_line(scanned, match.start()):
-            continue  # kramdown writes inline math as $$…$$ inside a sentence
-        start = match.start(group)
-        tex = match.group(group)
-        if suffix in (".html", ".htm"):
-            tex = html.unescape(tex)
-        label = None
-        after = _QUARTO_LABEL.match(scanned, match.end())
-        if after:
-            label = after.group("label")
-        between = scanned[previous_end : match.start()]
+    for display in displays:
+        between = scanned[previous_end : display.start]
         prose.append(between)
-        blocks.append(Block(line_at(start), tex, label, between))
-        previous_end = after.end() if after else match.end()
+        blocks.append(Block(display.line, display.tex, display.label, between))
+        previous_end = display.end
     prose.append(scanned[previous_end:])
-    outside = "".join(prose)
-    line_at = _LineCounter(scanned)
-    inline = tuple(
-        (line_at(m.start()), m.group("dollar") or m.group("paren"))
-        for m in _INLINE.finditer(_mask_displays(scanned).replace("$$", "$"))
-    )
     if not blocks and not inline:
-        blocks = list(_pasted_blocks(text))
-    return Post(tuple(blocks), outside, inline)
+        blocks = list(pasted_blocks(text, Block))
+    return Post(tuple(blocks), "".join(prose), tuple(inline))
+
+
+def _displays(
+    text: str, offset: int = 0, first_line: int = 1, *, unescape: bool = False
+) -> Iterator[Display]:
+    """The displays of a LaTeX or HTML text (or an HTML block of a Markdown post) by their
+    delimiters; ``text`` starts at ``offset`` of the post, on line ``first_line``."""
+    line_at = _LineCounter(text)
+    unclosed: set[str] = set()  # closings known to be missing from here to the end
+    position = 0
+    while (opening := _OPENING.search(text, position)) is not None:
+        kind = opening.lastgroup if opening.lastgroup != "name" else "environment"
+        closing = {"brackets": "\\]", "dollars": "$$"}.get(kind, f"\\end{{{opening.group('name')}}}")
+        if kind == "fence":
+            closed = _FENCE_CLOSING.search(text, opening.end())
+            bounds = (closed.start(), closed.end()) if closed else None
+        elif closing in unclosed:
+            bounds = None
+        else:
+            gap = 0 if kind == "environment" else 1  # $$…$$ and \[…\] hold at least one character
+            found = text.find(closing, opening.end() + gap)
+            bounds = (found, found + len(closing)) if found >= 0 else None
+            if bounds is None:
+                unclosed.add(closing)
+        if bounds is None:
+            position = opening.start() + 1
+            continue
+        position = bounds[1]
+        if kind == "dollars" and not _starts_line(text, opening.start()):
+            continue  # kramdown writes inline math as $$…$$ inside a sentence
+        start = opening.start() if kind == "environment" else opening.end()
+        tex = text[start : bounds[1] if kind == "environment" else bounds[0]]
+        label = _QUARTO_LABEL.match(text, bounds[1])
+        yield Display(
+            offset + opening.start(),
+            offset + (label.end() if label else bounds[1]),
+            line_at(start) + first_line - 1,
+            html.unescape(tex) if unescape else tex,
+            label.group("label") if label else None,
+        )
+
+
+def _inline_math(text: str) -> list[tuple[int, str]]:
+    """``$…$`` and ``\\(…\\)`` outside the displays (blanked in ``text``), with their lines."""
+    line_at = _LineCounter(text)
+    found, position, paren_unclosed = [], 0, False
+    while (opening := _INLINE_OPENING.search(text, position)) is not None:
+        if opening.group("dollar") is not None:
+            found.append((line_at(opening.start()), opening.group("dollar")))
+            position = opening.end()
+            continue
+        close = -1 if paren_unclosed else text.find("\\)", opening.end() + 1)
+        if close < 0:
+            paren_unclosed = True
+            position = opening.start() + 1
+            continue
+        found.append((line_at(opening.start()), text[opening.end() : close]))
+        position = close + 2
+    return found
 
 
 def _starts_line(text: str, offset: int) -> bool:
@@ -129,63 +160,47 @@ def _starts_line(text: str, offset: int) -> bool:
     return not before or before.endswith(">")
 
 
-def _blank(match: re.Match) -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))
+def _mask(text: str, pattern: re.Pattern) -> str:
+    """Blank out matches but keep every newline, so line numbers stay right."""
+    return pattern.sub(lambda match: _blank(match.group(0)), text)
 
 
-def _mask_displays(text: str) -> str:
-    def blank_display(match: re.Match) -> str:
-        if match.group("dollars") is not None and not _starts_line(text, match.start()):
-            return match.group(0)
-        return _blank(match)
-
-    return _DISPLAY.sub(blank_display, text)
+def _blank(text: str) -> str:
+    return re.sub(r"[^\n]", " ", text)
 
 
-# -- math copied from a rendered page -------------------------------------------------------
-
-_TEX_SIGNS = re.compile(r"[\\{}_]")
-
-
-def _skeleton(text: str) -> str:
-    """Letters and digits only, math italic folded to plain: what survives rendering."""
-    text = re.sub(r"\\(?:begin|end)\{[^}]*\}|\\[A-Za-z]+", "", text)
-    folded = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in folded if c.isalnum() and c.isascii())
+def _blank_spans(text: str, displays: list[Display]) -> str:
+    pieces, previous = [], 0
+    for display in displays:
+        pieces += [text[previous : display.start], _blank(text[display.start : display.end])]
+        previous = display.end
+    return "".join([*pieces, text[previous:]])
 
 
-def _pasted_blocks(text: str):
-    """Math copied from a rendered (KaTeX) page: ``<rendered text><TeX source>`` per line.
-
-    The rendering keeps the letters and digits of the source in order, so the source starts
-    where the letters before it spell the same as the letters of the source itself.
-    """
-    previous = 0
+def _blank_lines(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the lines of each span (first, last; from 1) left empty: code is not prose."""
+    if not spans:
+        return text
     lines = text.split("\n")
-    for number, line in enumerate(lines, start=1):
-        prose = _HANGUL_OR_CJK.search(line)
-        candidate = line[: prose.start()] if prose else line
-        candidate = candidate.strip()
-        if not _TEX_SIGNS.search(candidate) or "=" not in candidate:
+    for first, last in spans:
+        lines[first - 1 : last] = [""] * (last - first + 1)
+    return "\n".join(lines)
+
+
+def _mask_elements(text: str) -> str:
+    """An HTML page without its scripts and styles, whose text is not the post's."""
+    pieces, position, unclosed = [], 0, set()
+    while (opening := _ELEMENT.search(text, position)) is not None:
+        name = opening.group(1).lower()
+        closing = None if name in unclosed else re.compile(rf"</{name}>", re.I).search(text, opening.end())
+        if closing is None:
+            unclosed.add(name)
+            pieces.append(text[position : opening.end()])
+            position = opening.end()
             continue
-        tex = _source_part(candidate)
-        if tex is not None:
-            yield Block(number, tex, None, "\n".join(lines[previous : number - 1]))
-            previous = number
-
-
-def _source_part(line: str) -> str | None:
-    for split in range(1, len(line)):
-        rendered, source = line[:split], line[split:]
-        starts_like_tex = source[0] in "{\\(-" or source[0].isalnum()
-        if (
-            starts_like_tex
-            and _skeleton(rendered)
-            and _skeleton(rendered) == _skeleton(source)
-            and _TEX_SIGNS.search(source)
-        ):
-            return source
-    return None
+        pieces += [text[position : opening.start()], _blank(text[opening.start() : closing.end()])]
+        position = closing.end()
+    return "".join([*pieces, text[position:]])
 
 
 _CLAIM = re.compile(r"\\partial|∂|\\nabla|\\frac\s*\{\s*d")

@@ -22,6 +22,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import replace
 
@@ -140,10 +141,17 @@ def learn_letters(blocks: tuple[Block, ...]) -> Letters:
     )
 
 
-def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = None) -> Report:
+def check_text(
+    text: str,
+    suffix: str = ".md",
+    *,
+    cache: ProofCache | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
     """Read a post and judge every equation in it, in at most about POST_SECONDS.
 
-    ``cache`` answers a statement proven by an earlier run (see :mod:`derive.proofcache`).
+    ``cache`` answers a statement proven by an earlier run (see :mod:`derive.proofcache`);
+    ``progress(done, total)`` is told of each block judged.
     """
     deadline = time.monotonic() + POST_SECONDS
     try:
@@ -167,8 +175,10 @@ def check_text(text: str, suffix: str = ".md", *, cache: ProofCache | None = Non
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
     judge = _Judge(letters, assumption, deadline, cache, names)
     judge.naming_only = frozenset((block.line, block.tex) for block in named)
-    for block, found in blocks:
+    for done, (block, found) in enumerate(blocks, start=1):
         judge.block(block, found)
+        if progress is not None:
+            progress(done, len(blocks))
     judge.revisit()
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
 

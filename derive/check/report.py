@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -44,13 +46,39 @@ def read_text(path: Path) -> str:
         raise PostUnreadable(f"{path} is not UTF-8 text") from None
 
 
-def check_file(path: Path, *, cache: ProofCache | None = None) -> Report:
+def check_file(
+    path: Path, *, cache: ProofCache | None = None, progress: Callable[[int, int], None] | None = None
+) -> Report:
     suffix = path.suffix.lower()
     if suffix == ".ipynb":
         notebook = markdown_of(read_text(path))
-        report = check_text(notebook.text, ".md", cache=cache)
+        report = check_text(notebook.text, ".md", cache=cache, progress=progress)
         return replace(report, where=notebook.where)
-    return check_text(read_text(path), suffix, cache=cache)
+    return check_text(read_text(path), suffix, cache=cache, progress=progress)
+
+
+def fails(report: Report, *, strict: bool = False) -> bool:
+    """Whether a post fails its check: a step is wrong; with ``strict``, also a step left
+    unchecked, or no math at all (an empty post proves nothing)."""
+    return report.wrong or (strict and (report.count(UNCHECKED) > 0 or not report.findings))
+
+
+def one_line(path: str, report: Report) -> str:
+    """``post.md: 42 steps, ✓ 40, ✗ 1, ? 1``, for the end of a run or a CI log."""
+    if not report.findings:
+        return f"{_printable(path)}: no math found"
+    counts = f"✓ {report.count(PROVEN)}, ✗ {report.count(WRONG)}, ? {report.count(UNCHECKED)}"
+    steps = "1 step" if report.steps == 1 else f"{report.steps} steps"
+    return f"{_printable(path)}: {steps}, {counts}"
+
+
+# Control characters (ESC starts a terminal escape, which can set the title or move the
+# cursor), and the marks that reorder text on screen, are shown as escapes, never sent out.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda match: match.group(0).encode("unicode_escape").decode("ascii"), text)
 
 
 def summary(report: Report) -> str:
@@ -62,6 +90,21 @@ def summary(report: Report) -> str:
 
 
 def as_text(path: str, report: Report) -> str:
+    """The report for a terminal: nothing from the post reaches it unescaped."""
+    return "\n".join(_printable(line) for line in _text_lines(path, report))
+
+
+def failures_as_text(path: str, report: Report, *, strict: bool = False) -> str:
+    """Only what makes the post fail (see :func:`fails`), as :func:`as_text` shows it."""
+    failing = (WRONG, UNCHECKED) if strict else (WRONG,)
+    shown = replace(report, findings=tuple(f for f in report.findings if f.verdict in failing))
+    lines = [*_text_lines(path, shown)[:-1], summary(report)]
+    if strict and not report.findings:
+        lines.insert(1, "no math found: --derive-strict asks for a post with math")
+    return "\n".join(_printable(line) for line in lines)
+
+
+def _text_lines(path: str, report: Report) -> list[str]:
     lines = [path]
     width = 60
     for finding in report.findings:
@@ -83,7 +126,7 @@ def as_text(path: str, report: Report) -> str:
             f"result {verdict} line {report.final.line}: {report.final.source} — {report.final.detail}"
         )
     lines.append(summary(report))
-    return "\n".join(lines)
+    return lines
 
 
 def _counterexample(counterexample) -> str:

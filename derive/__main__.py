@@ -1,0 +1,5 @@
+"""``python -m derive``: the ``derive`` command."""
+
+from derive.entry import main
+
+main()
