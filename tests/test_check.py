@@ -562,3 +562,20 @@ def test_a_function_defined_at_its_variable_is_that_name_alone_and_the_chain_rul
         " \\frac{\\partial \\hat{y}}{\\partial w} = (\\hat{y} - y) x\n$$\n"
     )
     assert [f.verdict for f in check_text(chain).findings][-2:] == [PROVEN, PROVEN]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$$u = \\operatorname{mystery}(x)$$\n\n$$u = 3$$\n",
+        "$$u = \\mathrm{ReLU}(x)$$\n\n$$\\frac{du}{dx} = 1$$\n",
+    ],
+)
+def test_a_function_named_by_a_word_without_a_formula_is_never_refuted_by_a_random_one(text):
+    step = check_text(text).findings[-1]
+    assert step.verdict == UNCHECKED and "has no formula here" in step.detail
+
+
+def test_a_rule_about_any_function_is_still_refuted():
+    rule = "$$f(x) = \\frac{g(x)}{h(x)}$$\n\n$$f'(x) = \\frac{g'(x)h(x) + g(x)h'(x)}{h(x)^2}$$\n"
+    assert check_text(rule).findings[-1].verdict == WRONG  # the quotient rule has a minus

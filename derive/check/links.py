@@ -21,6 +21,7 @@ from sympy import (
     Symbol,
     preorder_traversal,
 )
+from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions import MatrixExpr
 
 from derive.algebra import index_symbols
@@ -104,6 +105,11 @@ class LinkRules:
             return Link(
                 UNCHECKED, f"{', '.join(undefined)} not defined before this line", later=(a, b, conditions)
             )
+        formless = self._named_functions_without_formula(parts)
+        if formless:
+            # f, g, h of a rule stand for any function, so any function may refute it; ReLU or
+            # GELU is one function, and a function picked at random would be a guess.
+            return Link(UNCHECKED, f"{', '.join(formless)} has no formula here: the post does not define it")
         if any(is_vector(e) for e in parts):
             return Link(UNCHECKED, "a vector without an index; write one component")
         mismatch = shape_mismatch(a, b)
@@ -188,6 +194,21 @@ class LinkRules:
         )
         entries = {v: IndexedBase(str(v))[index] for v in vectors}
         return tuple(e.xreplace(entries) for e in exprs), index
+
+    def _named_functions_without_formula(self, parts) -> list[str]:
+        """Functions named by a word (ReLU, GELU, mystery) that a statement reaches, directly or
+        through a definition, and that neither the post nor the checker defines."""
+        exprs = [p for p in parts if isinstance(p, Basic)]
+        reached = [*exprs, *(d.expression for d in self._relied_on(*exprs))]
+        return sorted(
+            {
+                call.func.__name__
+                for expr in reached
+                if isinstance(expr, Basic)
+                for call in expr.atoms(AppliedUndef)
+                if len(call.func.__name__) > 1 and call.func not in self.definitions
+            }
+        )
 
     def _vector_families(self) -> set[str]:
         """The names the definitions so far use with one index and never on their own."""
