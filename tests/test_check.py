@@ -667,3 +667,12 @@ def test_a_recurrence_is_not_learned_as_a_definition():
         "$$\\frac{\\partial h_t}{\\partial a_t} = 1 - \\tanh^2(a_t)$$\n\n$$= 1 - h_t^2$$\n"
     )
     assert [f.verdict for f in check_text(text).findings] == [DEFINITION, PROVEN, PROVEN]
+
+
+def test_a_condition_in_the_sentence_right_after_a_display_binds_it():
+    softmax = "$$p_i = \\frac{e^{z_i}}{\\sum_{k=1}^{N} e^{z_k}}$$\n\n"
+    step = "$$\\frac{\\partial p_i}{\\partial z_j} = -p_i p_j$$\n\n"
+    bound = check_text(f"{softmax}{step}when $i \\neq j$.\n").findings[-1]
+    assert bound.verdict == PROVEN and "i ≠ j" in bound.detail
+    loose = check_text(f"{softmax}{step}This is the Jacobian, and $i \\neq j$ is rare.\n").findings[-1]
+    assert loose.verdict == UNCHECKED

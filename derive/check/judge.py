@@ -63,6 +63,7 @@ from derive.check.tokens import ShapesDoNotMultiply
 from derive.check.understand import (
     INDEX_RELATION,
     ProseCase,
+    case_after,
     introduces_definition,
     printed_decimals,
     prose_case,
@@ -174,12 +175,30 @@ def check_text(
         reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
     judge = _Judge(letters, assumption, deadline, cache, names, {(block.line, block.tex) for block in named})
+    starts = list(itertools.accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
     for done, (block, found) in enumerate(blocks, start=1):
-        judge.block(block, found)
+        after = "" if block.inline else _text_after(text, block, starts)
+        judge.block(block, found, after)
         if progress is not None:
             progress(done, len(blocks))
     judge.revisit()
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
+
+
+#: What closes a display, before the words that follow it.
+_CLOSING = re.compile(r"^\s*(?:\$\$|\\\]|```+|\\end\{[a-z]+\*?\})?[ \t]*(?:\{#eq-[\w-]+\})?")
+
+
+def _text_after(text: str, block: Block, starts: list[int]) -> str:
+    """The words right after a display in the post, or "" where its TeX is not found as written."""
+    if block.line - 1 >= len(starts):
+        return ""
+    start = starts[block.line - 1]
+    at = text.find(block.tex, start, start + len(block.tex) + 200)  # near its line: linear in the post
+    if at < 0:
+        return ""
+    rest = text[at + len(block.tex) : at + len(block.tex) + 400]
+    return rest[_CLOSING.match(rest).end() :]
 
 
 def _inline_definitions(text: str, post: Post, claims: tuple[Block, ...]) -> tuple[Block, ...]:
@@ -292,10 +311,14 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         self.weak: set[Basic] = set()
         #: Whether prose stands between the row being judged and the one before it.
         self.after_prose = False
+        #: The case the sentence right after the display states ("…, when $i \\neq j$"), if any.
+        self.case_after: ProseCase | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
-    def block(self, block: Block, found) -> None:
+    def block(self, block: Block, found, text_after: str = "") -> None:
+        """Judge one display (or inline formula); ``text_after`` is the prose that follows it."""
+        self.case_after = case_after(text_after, self.letters.index_letters)
         if block.inline and (block.line, block.tex) in self.naming_only:
             self.inline_definition(found)
             return

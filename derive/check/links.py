@@ -244,12 +244,11 @@ class LinkRules:
     def _stated_case(self, kind: str, relation: str) -> str | None:
         """Where the prose puts the steps in the case ``kind`` ("ne" or "eq") of their two
         indices, and names those two indices if it names any."""
-        case = self.prose_case
-        if case is None or case.relation != kind:
-            return None
-        if case.pair is not None and set(case.pair) != set(relation.replace("≠", "=").split(" = ")):
-            return None
-        return case.shown()
+        pair = set(relation.replace("≠", "=").split(" = "))
+        for case in (self.prose_case, self.case_after):
+            if case is not None and case.relation == kind and (case.pair is None or set(case.pair) == pair):
+                return case.shown()
+        return None
 
     def _index_case(self, a, b, conditions, kind: str):
         """A statement about two free indices proven where they differ ("ne") or agree ("eq"):

@@ -95,6 +95,22 @@ def prose_case(
     return last
 
 
+#: The words that open a condition written just after a display: "$$…$$ when $i \\neq j$".
+_CONDITION_AFTER = re.compile(
+    r"^\W{0,3}(?:when|whenever|if|for|where|provided)\b|^[^\n]{0,40}(?:일 때|인 경우|时|時|のとき|の場合)",
+    re.I,
+)
+
+
+def case_after(text_after: str, index_letters: frozenset | set) -> ProseCase | None:
+    """The case a display is in when the sentence right after it says so ("…, when $i \\neq
+    j$."): only its first clause, and only if it opens with a condition word."""
+    clause = re.split(r"[.;。；\n]", text_after.strip(), maxsplit=1)[0]
+    if not _CONDITION_AFTER.search(clause):
+        return None
+    return prose_case(clause, index_letters, None)
+
+
 def _quote(prose: str, match: re.Match) -> str:
     """The words around a match, cut at spaces rather than inside a word."""
     start = max(prose.rfind("\n", 0, match.start()) + 1, match.start() - 30)
