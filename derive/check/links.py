@@ -182,6 +182,9 @@ class LinkRules:
         vectors = {s for s in candidates if str(s) in families and not s.is_integer}
         if not vectors or variables - vectors:
             return None  # ∂L/∂b with a scalar b is no vector statement, whatever else it holds
+        entries = {name_of(atom.base) for e in exprs for atom in e.atoms(Indexed)}
+        if {str(v) for v in vectors} & entries:
+            return None  # L = Σ_τ L_τ: a letter beside its own entries is a scalar of that name
         for expr in exprs:
             for node in preorder_traversal(expr):
                 if isinstance(node, Derivative) and (
