@@ -676,3 +676,14 @@ def test_a_condition_in_the_sentence_right_after_a_display_binds_it():
     assert bound.verdict == PROVEN and "i ≠ j" in bound.detail
     loose = check_text(f"{softmax}{step}This is the Jacobian, and $i \\neq j$ is rare.\n").findings[-1]
     assert loose.verdict == UNCHECKED
+
+
+def test_an_identity_in_a_free_variable_of_a_function_is_proven():
+    text = (
+        "$$\n\\tanh(x) = \\frac{e^x - e^{-x}}{e^x + e^{-x}}\n$$\n\n"
+        "$$\n\\frac{d}{dx}\\tanh(x) = \\frac{(e^x + e^{-x})^2 - (e^x - e^{-x})^2}{(e^x + e^{-x})^2}"
+        " = 1 - \\tanh^2(x)\n$$\n"
+    )
+    assert [f.verdict for f in check_text(text).findings] == [PROVEN, PROVEN, PROVEN]
+    flipped = check_text(text.replace("= 1 - \\tanh^2(x)", "= 1 + \\tanh^2(x)"))
+    assert flipped.findings[-1].verdict == WRONG

@@ -11,6 +11,7 @@ from sympy import (
     Derivative,
     Dummy,
     Expr,
+    Function,
     Indexed,
     IndexedBase,
     Integer,
@@ -162,6 +163,9 @@ class DefinitionRules:
                 here |= {name_of(v.base if isinstance(v, Indexed) else v) for v in derivative.variables}
             for call in expr.atoms(AppliedUndef):
                 here |= {name_of(argument) for argument in call.args}
+            # tanh(x), e^{x}: a letter that is a function's whole argument is its variable.
+            for call in expr.atoms(Function):
+                here |= {a.name for a in call.args if type(a) is Symbol}
 
         def known(name: str) -> bool:
             return name in here or self._names[name] > 0

@@ -331,12 +331,17 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         if name is None or not self.at("char", "(", index):
             return None
         index += 1
-        while (token := self.peek(index)) is not None and (
-            token.kind == "letter"
-            or token.text == ","
-            or (token.kind == "cmd" and token.text in grammar.GREEK)
-        ):
-            index += 1
+        while (token := self.peek(index)) is not None:
+            if (
+                token.kind == "letter"
+                or token.text == ","
+                or (token.kind == "cmd" and token.text in grammar.GREEK)
+            ):
+                index += 1
+            elif token.kind == "cmd" and token.text in grammar.STYLES and self.at("char", "}", index + 3):
+                index += 4  # L(\mathbf{w}) = …, J(\boldsymbol{\theta}) = …
+            else:
+                break
         if not self.at("char", ")", index):
             return None
         after = self.peek(index + 1)
