@@ -687,3 +687,28 @@ def test_an_identity_in_a_free_variable_of_a_function_is_proven():
     assert [f.verdict for f in check_text(text).findings] == [PROVEN, PROVEN, PROVEN]
     flipped = check_text(text.replace("= 1 - \\tanh^2(x)", "= 1 + \\tanh^2(x)"))
     assert flipped.findings[-1].verdict == WRONG
+
+
+def test_a_vector_defined_in_bold_is_not_taken_as_free():
+    # ŷ = Wx + b in bold is not learned; read as free, ∂L/∂W would be 0 and the step a false ✗.
+    text = (
+        "With $\\mathbf{\\hat{y}} = \\mathbf{W}\\mathbf{x} + \\mathbf{b}$ and "
+        "$L = \\frac{1}{2}\\|\\mathbf{\\hat{y}} - \\mathbf{y}\\|^2$:\n\n"
+        "$$\n\\frac{\\partial L}{\\partial \\mathbf{W}}"
+        " = (\\mathbf{\\hat{y}} - \\mathbf{y})\\mathbf{x}^\\top\n$$\n"
+    )
+    findings = check_text(text).findings
+    assert [f.verdict for f in findings] == [DEFINITION, UNCHECKED]  # L, by "and", after "With"
+
+
+def test_a_sentence_in_a_new_section_defines_a_name_anew():
+    text = (
+        "# One\n\n$$L = (a - b)^2$$\n\n# Two\n\nHere the loss is $L = a b$.\n\n"
+        "$$\\frac{\\partial L}{\\partial a} = b$$\n"
+    )
+    assert check_text(text).findings[-1].verdict == PROVEN
+
+
+def test_the_variable_of_a_chain_is_known_on_its_later_links():
+    text = "$$\n\\sigma'(z) = \\frac{e^{-z}}{(1 + e^{-z})^2} = \\sigma(z)(1 - \\sigma(z))\n$$\n"
+    assert [f.verdict for f in check_text(text).findings] == [PROVEN, PROVEN]

@@ -14,6 +14,7 @@ from sympy import (
     Symbol,
 )
 from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions import MatrixSymbol
 
 from derive.check.definitions import names_in
 from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link
@@ -152,6 +153,8 @@ class ChainRules:
         if len(sides) == 2 and self._defines(head, sides[1]):
             self.define(piece, head, sides[1])
             return None
+        if len(sides) == 2 and isinstance(head, MatrixSymbol) and not numbers_only(sides[1]):
+            self.vector_defined(head)
         if len(sides) > 2 and self._defines(head, sides[1]) and not self._known(head):
             # y_i = e^{a_i}/Σ_j e^{a_j} = 1 − …: the first equality defines y, the rest is a chain.
             self.define(piece, head, sides[1])

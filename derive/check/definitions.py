@@ -22,6 +22,7 @@ from sympy import (
 )
 from sympy.core.function import AppliedUndef
 from sympy.core.symbol import Str
+from sympy.matrices.expressions import MatrixSymbol
 
 from derive.algebra import Definition
 from derive.check.findings import DEFINITION, PROVEN, UNCHECKED
@@ -65,6 +66,14 @@ class DefinitionRules:
             return None
         via = f" through {name_of(through[0].head)}" if through else ""
         return f"{own} in terms of itself{via}: a recurrence, not a definition"
+
+    def vector_defined(self, name: MatrixSymbol) -> None:
+        """ŷ = Wx + b in bold: a definition the checker does not learn. Unless the post defines
+        the entries of ŷ (as the J_ij of J = diag(p) − ppᵀ), ŷ is not free: a step that reaches
+        it is ?, where a free ŷ would make ∂L/∂W = 0."""
+        heads = self._named.get(name.name, ())
+        if all(isinstance(head, Symbol) for head in heads):
+            self.unlearned.add(name.name)
 
     def _known(self, name) -> bool:
         """Whether ``name`` (p_i, L, f(x)) has a definition already."""
@@ -153,11 +162,11 @@ class DefinitionRules:
         self._named[name_of(head)].discard(head)
         self._label_families.pop(head, None)
 
-    def _undefined(self, *exprs) -> list[str]:
+    def _undefined(self, *exprs, variables: tuple = ()) -> list[str]:
         """Names a statement uses that are neither defined, nor variables of a definition, nor
-        what it differentiates by or calls a function at. By name: a letter known as a scalar
-        y may be a family y_i later on, and the other way round."""
-        here = set()
+        what it (or its chain: ``variables``) differentiates by or calls a function at. By name:
+        a letter known as a scalar y may be a family y_i later on, and the other way round."""
+        here = {name_of(v.base if isinstance(v, Indexed) else v) for v in variables}
         for expr in exprs:
             for derivative in expr.atoms(Derivative):
                 here |= {name_of(v.base if isinstance(v, Indexed) else v) for v in derivative.variables}
@@ -184,6 +193,11 @@ class DefinitionRules:
                 if not atom.is_integer and not known(atom.name):
                     names.add(name_of(atom))
             names |= self._varying(expr)
+        if self.unlearned:
+            # ŷ = Wx + b in bold: defined by the post in a form not learned, so not a free vector.
+            reached = set().union(*(names_in(e) for e in exprs))
+            reached |= set().union(*(names_in(d.expression) for d in self._relied_on(*exprs)))
+            names |= reached & self.unlearned
         return sorted(names)
 
     def _varying(self, expr: Basic) -> set[str]:

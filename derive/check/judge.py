@@ -34,6 +34,7 @@ from sympy import (
     Ne,
     Symbol,
 )
+from sympy.matrices.expressions import MatrixSymbol
 
 from derive import proofcache
 from derive.algebra import Context, Definition
@@ -175,7 +176,9 @@ def check_text(
         reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
     judge = _Judge(letters, assumption, deadline, cache, names, {(block.line, block.tex) for block in named})
-    starts = list(itertools.accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
+    lines = text.split("\n")
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    judge.heading_lines = tuple(number for number, line in enumerate(lines, 1) if _HEADING_LINE.match(line))
     for done, (block, found) in enumerate(blocks, start=1):
         after = "" if block.inline else _text_after(text, block, starts)
         judge.block(block, found, after)
@@ -185,6 +188,8 @@ def check_text(
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
 
 
+#: A heading of Markdown or LaTeX, where a new section begins.
+_HEADING_LINE = re.compile(r" {0,3}#{1,6}\s|\s*\\(?:sub)*section\*?\{")
 #: What closes a display, before the words that follow it.
 _CLOSING = re.compile(r"^\s*(?:\$\$|\\\]|```+|\\end\{[a-z]+\*?\})?[ \t]*(?:\{#eq-[\w-]+\})?")
 
@@ -206,13 +211,14 @@ def _inline_definitions(text: str, post: Post, claims: tuple[Block, ...]) -> tup
     judge learns the ones that read as a definition and passes over the rest, as prose."""
     claimed = {(block.line, block.tex) for block in claims}
     lines = text.split("\n")
-    found = []
+    found: list[Block] = []
     for line, tex in post.inline:
         sentence = lines[line - 1] if line - 1 < len(lines) else ""
         at = sentence.find(tex)
         if at < 0 or "=" not in tex or (line, tex) in claimed:
             continue
-        if introduces_definition(sentence[:at].rstrip(" $\\(")):
+        after_definition = bool(found) and found[-1].line == line
+        if introduces_definition(sentence[:at].rstrip(" $\\("), after_definition):
             found.append(Block(line, tex, None, sentence, inline=True))
     return tuple(found)
 
@@ -309,8 +315,12 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         self.naming_only = frozenset(naming_only or ())
         #: Heads defined in a sentence, which a display's definition replaces.
         self.weak: set[Basic] = set()
+        #: Names the post defines in a form the checker does not learn (a bold ŷ = Wx + b).
+        self.unlearned: set[str] = set()
         #: Whether prose stands between the row being judged and the one before it.
         self.after_prose = False
+        #: The lines of the post's headings: a sentence in a new section may define a name anew.
+        self.heading_lines: tuple[int, ...] = ()
         #: The case the sentence right after the display states ("…, when $i \\neq j$"), if any.
         self.case_after: ProseCase | None = None
 
@@ -514,10 +524,21 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         name, value = sides
         if isinstance(value, (Symbol, Indexed)) or value.is_number or numbers_only(value):
             return  # "$p_i = y_i$", "$y = 1$": a relation or a value, not a formula for a name
-        if self._defines(name, value) and not self._known(name) and self._recurrence(name, value) is None:
-            self.define(replace(piece, role="side"), name, value)
-            # A display that defines the name later is the post's own definition, not a claim.
-            self.weak.add(Definition(name, value).head)
+        if isinstance(name, MatrixSymbol):
+            self.vector_defined(name)
+            return
+        if not self._defines(name, value) or self._recurrence(name, value) is not None:
+            return
+        head = Definition(name, value).head
+        if self._known(name):
+            # "and $L = ½‖ŷ − y‖²$" in a new section: a new L, not a restatement of the old one.
+            since = self.defined_at[head]
+            if head not in self.weak and not any(since < at <= piece.line for at in self.heading_lines):
+                return
+            self._forget(head)
+        self.define(replace(piece, role="side"), name, value)
+        # A display that defines the name later is the post's own definition, not a claim.
+        self.weak.add(head)
 
     def inline_claim(self, block: Block, found) -> None:
         """A formula in a sentence: judged on its own, in the case stated nearest to it in its

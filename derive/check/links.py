@@ -111,9 +111,11 @@ class LinkRules:
         if worked is not None:
             agrees, how = worked
             return Link(PROVEN if agrees else WRONG, how)
-        undefined = self._undefined(*parts)
+        # σ'(z) = … = σ(z)(1 − σ(z)): z is still the variable the chain differentiates by.
+        variable = (chain.variable,) if chain is not None and chain.variable is not None else ()
+        undefined = self._undefined(*parts, variables=variable)
         if undefined and self._assume_standard(undefined, parts):
-            undefined = self._undefined(*parts)
+            undefined = self._undefined(*parts, variables=variable)
         if undefined:
             return Link(
                 UNCHECKED, f"{', '.join(undefined)} not defined before this line", later=(a, b, conditions)

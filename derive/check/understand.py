@@ -143,9 +143,16 @@ _CASE_WORDS = re.compile(
 _CLAUSE_BREAK = re.compile(r"[.;!?。；！？,，、:：$]")
 
 
-def introduces_definition(text_before: str) -> bool:
-    """Whether the clause just before an inline formula introduces it as a definition."""
+#: "… $A = …$ and $B = …$": the second formula goes on with the first one's clause.
+_AND = re.compile(r"^\s*(?:and|as well as|및|와|과|그리고|和|及|以及|と|、)?\s*$", re.I)
+
+
+def introduces_definition(text_before: str, after_definition: bool = False) -> bool:
+    """Whether the clause just before an inline formula introduces it as a definition;
+    ``after_definition`` says the formula before it in the sentence was one."""
     clause = _CLAUSE_BREAK.split(text_before)[-1]
+    if after_definition and _AND.match(clause):
+        return True
     return _DEFINING.search(clause) is not None and _CASE_WORDS.search(clause) is None
 
 
