@@ -175,6 +175,7 @@ class DefinitionRules:
             # tanh(x), e^{x}: a letter that is a function's whole argument is its variable.
             for call in expr.atoms(Function):
                 here |= {a.name for a in call.args if type(a) is Symbol}
+                here |= {name_of(a.base) for a in call.args if isinstance(a, Indexed)}  # e^{z_k}
 
         def known(name: str) -> bool:
             return name in here or self._names[name] > 0
