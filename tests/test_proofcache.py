@@ -168,6 +168,6 @@ def test_check_reuses_proofs_and_no_cache_ignores_them(tmp_path, monkeypatch):
 
 def _forget_proofs_made_in_this_process(patch) -> None:
     # The checker also remembers proofs within one process; only the disk cache may answer.
-    from derive.check import judge
+    from derive.check import proving
 
-    patch.setattr(judge, "_PROOFS", {})
+    patch.setattr(proving, "_PROOFS", {})
