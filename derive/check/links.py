@@ -184,8 +184,8 @@ class LinkRules:
         vectors = {s for s in candidates if str(s) in families and not s.is_integer}
         if not vectors or variables - vectors:
             return None  # ∂L/∂b with a scalar b is no vector statement, whatever else it holds
-        entries = {name_of(atom.base) for e in exprs for atom in e.atoms(Indexed)}
-        if {str(v) for v in vectors} & entries:
+        indexed = {name_of(atom.base) for e in exprs for atom in e.atoms(Indexed)}
+        if {str(v) for v in vectors} & indexed:
             return None  # L = Σ_τ L_τ: a letter beside its own entries is a scalar of that name
         for expr in exprs:
             for node in preorder_traversal(expr):
@@ -197,8 +197,8 @@ class LinkRules:
                     return "a product of two vectors (entrywise, or a dot product?)"
                 if isinstance(node, Pow) and bare_symbols(node.base) & vectors:
                     return "a power of a vector (entrywise, or a norm?)"
-                if isinstance(node, (Sum, Indexed)) and bare_symbols(node) & vectors:
-                    return "a vector inside a sum or beside its own entries"
+                if isinstance(node, Sum) and bare_symbols(node) & vectors:
+                    return "a vector inside a sum"
         used = {str(s) for e in exprs for s in e.free_symbols}
         letters = ("i", "j", "k", *sorted(self.letters.index_letters - {"i", "j", "k"}), "a", "b")
         free = [letter for letter in letters if letter not in used]
