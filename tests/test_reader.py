@@ -38,7 +38,9 @@ from sympy import (
 from sympy.matrices.expressions import MatrixSymbol
 
 from derive import DeriveError, Reading, Unreadable, read_latex
-from derive.check.reader import PostNames
+from derive.check.reader import Letters, PostNames, read_readings
+from derive.check.reading import learn_names
+from derive.check.tokens import tokenize
 
 x, y, z, a, b, w, L = symbols("x y z a b w L")
 i, j, k, t, N = symbols("i j k t N", integer=True, positive=True)
@@ -375,3 +377,10 @@ def test_reading_is_linear_and_bounded_on_long_and_deep_input():
         read_latex(nested)
     long_sum = " + ".join(f"x_{{{n}}}" for n in range(1, 600))
     assert len(read_latex(long_sum).expressions) == 1
+
+
+def test_a_row_that_defines_a_subscripted_function_applies_it():
+    # h_θ(x) = σ(θx) and h_θ written alone elsewhere: this row still applies h_θ.
+    names = learn_names([tokenize("h_\\theta"), tokenize("h_\\theta(x) = x")], Letters())
+    (statement,) = read_readings(tokenize("h_\\theta(x) = x"), Letters(), names=names)[0]
+    assert statement.sides[0].func.__name__.startswith("h")

@@ -328,6 +328,15 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
             inner = self.peek(2)
             if inner is not None and inner.kind == "letter" and self.at("char", "}", 3):
                 name, index = inner.text, 4
+        if name is not None and self.at("char", "_", index):
+            # h_\theta(x) = …: a function named by a subscripted name, known as the family h_.
+            after = self.peek(index + 1)
+            if after is not None and after.text == "{":
+                closing = next((n for n in range(index + 2, index + 8) if self.at("char", "}", n)), None)
+                index = closing + 1 if closing is not None else -1
+            else:
+                index += 2
+            name = f"{name}_" if index > 0 else None
         if name is None or not self.at("char", "(", index):
             return None
         index += 1
