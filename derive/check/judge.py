@@ -309,6 +309,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules):
         self.weak: set[Basic] = set()
         #: Names the post defines in a form the checker does not learn (a bold ŷ = Wx + b).
         self.unlearned: set[str] = set()
+        self._families_of: tuple | None = None  # the vector families, for one state of the definitions
         #: Whether prose stands between the row being judged and the one before it.
         self.after_prose = False
         #: The lines of the post's headings: a sentence in a new section may define a name anew.

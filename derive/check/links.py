@@ -225,12 +225,17 @@ class LinkRules:
 
     def _vector_families(self) -> set[str]:
         """The names the definitions so far use with one index and never on their own."""
+        # Asked at every link: kept until a definition comes or goes (each has its own serial).
+        state = frozenset(self._serial.values())
+        if self._families_of is not None and self._families_of[0] == state:
+            return self._families_of[1]
         families, scalars = set(), set()
         for definition in self.definitions.values():
             for expr in (definition.name, definition.expression):
                 if isinstance(expr, Basic):
                     families |= {name_of(a.base) for a in expr.atoms(Indexed) if len(a.indices) == 1}
                     scalars |= {str(s) for s in bare_symbols(expr) if not s.is_integer}
+        self._families_of = (state, families - scalars)
         return families - scalars
 
     def _correction(self, a, b, conditions) -> str:
