@@ -179,7 +179,12 @@ class DerivePrinter(LatexPrinter):
 
     def _print_AppliedUndef(self, expr: Expr, exp: str | None = None) -> str:
         arguments = ", ".join(self._print(a) for a in expr.args)
-        tex = f"{self._print(Symbol(expr.func.__name__))}({arguments})"
+        name = expr.func.__name__
+        printed = self._print(Symbol(name))
+        # A function named by a word (GELU, softplus) is upright, as \log is: not G·E·L·U.
+        if printed == name and len(name) > 1 and name.isalpha():
+            printed = f"\\operatorname{{{name}}}"
+        tex = f"{printed}({arguments})"
         return f"{tex}^{{{exp}}}" if exp else tex
 
     # -- matrices -----------------------------------------------------------------------
