@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sympy import (
@@ -36,7 +37,6 @@ from sympy import (
     factor_terms,
     log,
     pi,
-    sqrt,
 )
 from sympy.core.function import AppliedUndef
 
@@ -87,10 +87,30 @@ def read_expression(tex: str) -> Expr:
         reading = read_latex(tex)
     except Unreadable as error:
         raise InvalidParameter(f"cannot read EXPR {tex!r}: {error}") from None
-    (expr, *_) = reading.expressions
-    if not isinstance(expr, Expr):
-        raise InvalidParameter(f"EXPR {tex!r} is a relation, not an expression to differentiate")
-    return _with_named_functions(expr)
+    first_error: DerivativeNotKnown | None = None
+    # α(e^x − 1) may be α applied or a product: the first reading whose functions are known.
+    for expr in reading.expressions:
+        if not isinstance(expr, Expr):
+            raise InvalidParameter(f"EXPR {tex!r} is a relation, not an expression to differentiate")
+        try:
+            return _with_named_functions(_greek_by_name(expr))
+        except DerivativeNotKnown as error:
+            first_error = first_error or error
+    assert first_error is not None  # the reader gives at least one reading
+    raise first_error
+
+
+def _greek_by_name(expr: Expr) -> Expr:
+    """γ read from the text is SymPy's ``gamma``, so that every printer writes \\gamma."""
+    renamed = {}
+    for symbol in expr.free_symbols:
+        if isinstance(symbol, Symbol) and len(symbol.name) == 1 and not symbol.name.isascii():
+            described = unicodedata.name(symbol.name, "")
+            if described.startswith("GREEK "):
+                letter = described.split()[-1].lower()
+                letter = letter.capitalize() if "CAPITAL" in described else letter
+                renamed[symbol] = Symbol(letter.replace("lamda", "lambda"), **symbol.assumptions0)
+    return expr.xreplace(renamed)
 
 
 def _named(call: AppliedUndef):
@@ -128,6 +148,7 @@ def read_variable(tex: str, expr: Expr) -> Expr:
 
     try:
         (variable, *_) = read_latex(tex).expressions
+        variable = _greek_by_name(variable)
     except Unreadable as error:
         raise InvalidParameter(f"cannot read --wrt {tex!r}: {error}") from None
     if isinstance(variable, Symbol):
@@ -188,22 +209,27 @@ def _argument(expr: Expr) -> Symbol:
     return Symbol(next(letter for letter in _ARGUMENT_LETTERS if letter not in used))
 
 
-def _function_definitions(expr: Expr, u: Symbol) -> list[tuple[Expr, Expr]]:
-    """``(σ(u), 1/(1 + e^{−u}))`` and the like, for the named functions ``expr`` uses."""
-    table = [
-        (sigma, kept_quotient(1, kept_sum(1, exp(-u)))),
-        (softplus, log(kept_sum(1, exp(u)))),
-        (relu, Max(0, u)),
-        (gelu, gelu_definition(u)),
-        (Phi, kept_product(Rational(1, 2), kept_sum(1, erf(kept_quotient(u, UnevaluatedExpr(sqrt(2))))))),
-        (phi, kept_quotient(exp(-(u**2) / 2), UnevaluatedExpr(Pow(2 * pi, Rational(1, 2), evaluate=False)))),
+def named_functions(u: Symbol) -> list[tuple[Expr, Expr]]:
+    """Every named function derive knows, at ``u``, with its definition: ``(σ(u), 1/(1 + e^{−u}))``."""
+    root_two, root_two_pi = (UnevaluatedExpr(Pow(a, Rational(1, 2), evaluate=False)) for a in (2, 2 * pi))
+    return [
+        (sigma(u), kept_quotient(1, kept_sum(1, exp(-u)))),
+        (softplus(u), log(kept_sum(1, exp(u)))),
+        (relu(u), Max(0, u)),
+        (gelu(u), gelu_definition(u)),
+        (Phi(u), kept_product(Rational(1, 2), kept_sum(1, erf(kept_quotient(u, root_two))))),
+        (phi(u), kept_quotient(exp(-(u**2) / 2), root_two_pi)),
     ]
+
+
+def _function_definitions(expr: Expr, u: Symbol) -> list[tuple[Expr, Expr]]:
+    """The definitions of the named functions ``expr`` uses, and of those their rules bring in."""
     used = {type(call) for call in expr.atoms(AppliedUndef)}
-    if gelu in used:
-        used.add(Phi)
-    if Phi in used:
-        used.add(phi)  # Φ′ = φ
-    return [(function(u), definition) for function, definition in table if function in used]
+    # A derivative brings in the functions of its rule: softplus′ = σ, GELU = u Φ(u), Φ′ = φ.
+    for function, brings in ((softplus, sigma), (gelu, Phi), (Phi, phi)):
+        if function in used:
+            used.add(brings)
+    return [(name, body) for name, body in named_functions(u) if type(name) in used]
 
 
 def _sizes(expr: Expr) -> Expr | None:
@@ -343,4 +369,12 @@ def derivation(spec: Problem) -> Derivation:
     )
 
 
-__all__ = ["Problem", "build", "derivation", "problem", "read_expression", "read_variable"]
+__all__ = [
+    "Problem",
+    "build",
+    "derivation",
+    "named_functions",
+    "problem",
+    "read_expression",
+    "read_variable",
+]

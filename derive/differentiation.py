@@ -112,7 +112,7 @@ class PowerRule(DerivativeRule):
         if self.expr == self.x:
             return Integer(1)
         n = self.expr.exp
-        return kept_product(n, Pow(self.x, n - 1))
+        return kept_product(n, self.x if n == 2 else Pow(self.x, n - 1))
 
 
 @dataclass(frozen=True)
@@ -130,14 +130,16 @@ class ConstantMultipleRule(DerivativeRule):
 
 @dataclass(frozen=True)
 class SumRule(DerivativeRule):
-    """∂(f + g)/∂x = ∂f/∂x + ∂g/∂x."""
+    """∂(f + g)/∂x = ∂f/∂x + ∂g/∂x, and ∂(f + c)/∂x = ∂f/∂x for a constant c."""
 
     terms: tuple[Expr, ...]
     x: Expr
     name: str = "sum rule"
 
     def apply(self) -> Expr:
-        return kept_sum(*(Derivative(term, self.x) for term in self.terms))
+        # A constant term is struck out at once: writing ∂y/∂w would say y may vary with w.
+        varying = [Derivative(term, self.x) for term in self.terms if depends(term, self.x)]
+        return kept_sum(*varying) if len(varying) > 1 else varying[0]
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,7 @@ class PowerOuterRule(OuterRule):
     name: str = "power rule"
 
     def derivative(self, u: Expr) -> Expr:
-        return kept_product(self.n, Pow(u, self.n - 1, evaluate=False))
+        return kept_product(self.n, u if self.n == 2 else Pow(u, self.n - 1, evaluate=False))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ the verifier, as every chain of the catalogue is.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from sympy import (
     Add,
@@ -25,6 +26,7 @@ from sympy import (
     factor,
     factor_terms,
     simplify,
+    trigsimp,
 )
 
 from derive.differentiation import DerivativeRule, is_leaf, rule_for
@@ -72,7 +74,12 @@ def replaced(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
     if not expr.args or not any(isinstance(a, Expr) for a in expr.args):
         return expr
     args = [replaced(a, mapping) if isinstance(a, Expr) else a for a in expr.args]
-    if isinstance(expr, (Add, Mul)):
+    if isinstance(expr, Mul):
+        # (a · ∂u/∂x) · b is a · ∂u/∂x · b: one product, so the printer brackets the ∂/∂x (…)
+        # that would otherwise seem to take in b.
+        flat = [f for a in args for f in (a.args if isinstance(a, Mul) and a.args[0] != -1 else (a,))]
+        return Mul(*flat, evaluate=False)
+    if isinstance(expr, Add):
         return expr.func(*args, evaluate=False)
     return expr.func(*args)
 
@@ -118,7 +125,8 @@ class Flattener:
             current = tidied(replaced(current, mapping))
             chain = chain.equals(current, "; ".join(dict.fromkeys(used)))
             names.append(list(dict.fromkeys(used)))
-        for step_name, step in ((TIDY, tidied), (COLLAPSE, collapsed), (SIMPLIFY, simplest)):
+        simplest_proven = partial(simplest, verifier=self.verifier)
+        for step_name, step in ((TIDY, tidied), (COLLAPSE, collapsed), (SIMPLIFY, simplest_proven)):
             following = step(current)
             if following != current:
                 current = following
@@ -158,17 +166,25 @@ def collapsed(expr: Expr) -> Expr:
     return visit(expr) if expr.has(KroneckerDelta) and expr.has(Sum) else expr
 
 
-def simplest(expr: Expr) -> Expr:
-    """The shortest of a few standard forms (factored, cancelled, simplified) of ``expr``."""
+def simplest(expr: Expr, verifier: Verifier | None = None) -> Expr:
+    """The shortest of a few standard forms (factored, cancelled, simplified) of ``expr``.
+
+    With ``verifier``, only a form it proves equal is taken: SymPy's ``simplify`` may reach
+    for an identity (sin 2x = 2 sin x cos x) that the verifier cannot follow, and a step that
+    cannot be proven must not be offered.
+    """
     plain = _evaluated(expr)
     candidates = [plain, factor_terms(plain), cancel(plain), factor(plain)]
     if count_ops(plain) <= SIMPLIFY_LIMIT:
-        candidates.append(simplify(plain))
-    best = min(candidates, key=lambda e: (count_ops(e), len(str(e))))
-    # Keep the written order unless a form is really shorter.
-    if count_ops(best) >= count_ops(expr):
-        return expr
-    return presentable(best)
+        candidates += [simplify(plain), trigsimp(plain)]
+    shorter = sorted(
+        (presentable(e) for e in dict.fromkeys(candidates) if count_ops(e) < count_ops(expr)),
+        key=lambda e: (count_ops(e), len(str(e))),
+    )
+    for candidate in shorter:
+        if verifier is None or verifier.prove(expr, candidate).verified:
+            return candidate
+    return expr  # the written order, unless a form is really shorter
 
 
 def presentable(expr: Expr) -> Expr:

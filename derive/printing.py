@@ -68,6 +68,7 @@ class DerivePrinter(LatexPrinter):
         "order": "none",
         "mat_str": "bmatrix",
         "mat_delim": "",
+        "inv_trig_style": "full",  # \arctan x, as people write it, not \operatorname{atan}
         "max_terms": MAX_TERMS,
         "max_matrix": MAX_MATRIX,
         # Printed names by symbol, for notation presets: {Symbol("z"): "o", Symbol("p"): "\\hat{y}"}.
@@ -321,4 +322,6 @@ def _takes_what_follows(factor: Basic) -> bool:
     """A Σ, a Π or a ∂/∂x (…): printed first in a product, it would take in the factors after it."""
     if isinstance(factor, (Sum, Product, SumExcept)):
         return True
+    if isinstance(factor, Mul) and factor.args:  # a product ending in one takes in what follows
+        return _takes_what_follows(factor.args[-1])
     return isinstance(factor, Derivative) and _operator_form(factor)
