@@ -36,7 +36,10 @@ from sympy import (
     factor,
     factor_terms,
     log,
+    nan,
+    oo,
     pi,
+    zoo,
 )
 from sympy.core.function import AppliedUndef
 
@@ -92,6 +95,8 @@ def read_expression(tex: str) -> Expr:
     for expr in reading.expressions:
         if not isinstance(expr, Expr):
             raise InvalidParameter(f"EXPR {tex!r} is a relation, not an expression to differentiate")
+        if expr.has(zoo, nan, oo, -oo):
+            raise InvalidParameter(f"EXPR {tex!r} is undefined (it divides by zero or is infinite)")
         try:
             return _with_named_functions(_greek_by_name(expr))
         except DerivativeNotKnown as error:
@@ -159,6 +164,11 @@ def read_variable(tex: str, expr: Expr) -> Expr:
             isinstance(a, Indexed) and a.base.label == match for a in expr.atoms(Indexed)
         ):
             return match
+        if any(a.base.label.name == variable.name for a in expr.atoms(Indexed)):
+            raise InvalidParameter(
+                f"--wrt {tex!r} names the whole family {variable.name}; "
+                f"give one entry, such as {variable.name}_i"
+            )
     elif isinstance(variable, Indexed) and len(variable.indices) == 1:
         family = [a for a in expr.atoms(Indexed) if a.base.label.name == variable.base.label.name]
         if family:
