@@ -351,6 +351,7 @@ def build(spec: Problem) -> Document:
             "name": str(f),
             "variable": spec.variable_text,
             "conditions": bool(expr.atoms(relu)),
+            "first_definition": "define-1",
         },
     )
 

@@ -36,7 +36,7 @@ from derive.verify import Verifier
 #: The name of the step that brings in a side chain's result (a message id of the template).
 INNER_RESULT = "the inner derivative found above"
 TIDY = "vanishing terms dropped"
-COLLAPSE = "Kronecker delta: only the term k = i remains"
+COLLAPSE = "Kronecker delta: only one term of the sum remains"
 SIMPLIFY = "simplified"
 #: Above this many operations, SymPy's ``simplify`` is skipped as too slow to be worth it.
 SIMPLIFY_LIMIT = 60
@@ -142,14 +142,18 @@ def tidied(expr: Expr) -> Expr:
 
 
 def collapsed(expr: Expr) -> Expr:
-    """Σ_k δ_ki f(k) = f(i): a sum over the classes keeps only its k = i term."""
+    """Σ_k δ_ki f(k) = f(i): a sum over the entries keeps only its k = i term.
+
+    Only a sum with a δ of its own index changes; everything else keeps its written order.
+    """
 
     def visit(node: Expr) -> Expr:
         if isinstance(node, Sum) and len(node.limits) == 1:
-            (k, _, _), function = node.limits[0], visit(node.function)
-            terms = Add.make_args(function.expand()) if function.has(KroneckerDelta) else (function,)
+            k = node.limits[0][0]
+            if not any(k in delta.args for delta in node.function.atoms(KroneckerDelta)):
+                return node
             pieces = []
-            for term in terms:
+            for term in Add.make_args(node.function.expand()):
                 deltas = [d for d in Mul.make_args(term) if isinstance(d, KroneckerDelta) and k in d.args]
                 if deltas:
                     a, b = deltas[0].args
@@ -161,9 +165,12 @@ def collapsed(expr: Expr) -> Expr:
             return Add(*pieces)
         if not node.args or not all(isinstance(a, Expr) for a in node.args):
             return node
-        return node.func(*[visit(a) for a in node.args])
+        args = [visit(a) for a in node.args]
+        if args == list(node.args):
+            return node
+        return node.func(*args, evaluate=False) if isinstance(node, (Add, Mul)) else node.func(*args)
 
-    return visit(expr) if expr.has(KroneckerDelta) and expr.has(Sum) else expr
+    return visit(expr)
 
 
 def simplest(expr: Expr, verifier: Verifier | None = None) -> Expr:
