@@ -24,6 +24,7 @@ from sympy import (
     IndexedBase,
     Integer,
     Max,
+    Mul,
     Pow,
     Rational,
     Sum,
@@ -297,6 +298,42 @@ def softmax_form(expr: Expr, result: Expr, x: Expr) -> SoftmaxForm | None:
     return SoftmaxForm(definition, presentable(best), probs.label)
 
 
+def sigmoid_form(result: Expr) -> Expr | None:
+    """``result`` with σ(a) for e^a/(1 + e^a) and for 1/(1 + e^{−a}), or None if it has neither."""
+
+    def is_denominator(factor: Expr) -> bool:
+        return (
+            isinstance(factor, Pow)
+            and factor.exp == -1
+            and isinstance(factor.base, Add)
+            and len(factor.base.args) == 2
+            and Integer(1) in factor.base.args
+            and any(isinstance(term, exp) for term in factor.base.args)
+        )
+
+    def rewritten(product: Expr) -> Expr:
+        factors = list(Mul.make_args(product))
+        denominator = next(f for f in factors if is_denominator(f))
+        (power,) = [t for t in denominator.base.args if t != 1]
+        factors.remove(denominator)
+        if power in factors:  # e^a/(1 + e^a) = σ(a)
+            factors.remove(power)
+            return Mul(sigma(power.args[0]), *factors)
+        return Mul(sigma(-power.args[0]), *factors)  # 1/(1 + e^{−a}) = σ(a)
+
+    def visit(node: Expr) -> Expr:
+        # Outermost first: e^a/(1 + e^a) is one product, not e^a times σ(−a).
+        if (isinstance(node, Mul) and any(is_denominator(f) for f in node.args)) or is_denominator(node):
+            node = rewritten(node)
+        if not node.args or not all(isinstance(a, Expr) for a in node.args) or isinstance(node, Indexed):
+            return node
+        return node.func(*[visit(a) for a in node.args])
+
+    plain = _plain(result)
+    written = visit(plain)
+    return presentable(written) if written != plain else None
+
+
 def _entry_of(e: Expr, family: IndexedBase) -> bool:
     return isinstance(e.args[0], Indexed) and e.args[0].base == family and len(e.args[0].indices) == 1
 
@@ -335,10 +372,19 @@ def build(spec: Problem) -> Document:
         chains.append(conventional.equals(softmax.result, "written with the softmax p"))
         flattener.rules["conventional"] = [["written with the softmax p"]]
         probs = softmax.probs
+    elif (with_sigmoid := sigmoid_form(main.last)) is not None:
+        if not any(isinstance(d.name, sigma) for d in definitions):
+            ((name, body),) = [(n, b) for n, b in named_functions(u) if isinstance(n, sigma)]
+            definitions.append(Definition(name, body))
+            verifier = Verifier(Context(tuple(definitions), size))
+            chains.append(Chain("sigmoid", name, verifier).equals(body, "definition"))
+        conventional = Chain("conventional", Derivative(f, x), verifier)
+        chains.append(conventional.equals(with_sigmoid, "written with the sigmoid σ"))
+        flattener.rules["conventional"] = [["written with the sigmoid σ"]]
     kinds = {chain.name: "definition" for chain in chains[: len(functions)]}
     kinds |= {"function": "function", "derivative": "derivative"}
     kinds |= {chain.name: "inner" for chain in flattener.side_chains}
-    kinds |= {"softmax": "softmax", "conventional": "conventional"}
+    kinds |= {"softmax": "softmax", "sigmoid": "sigmoid", "conventional": "conventional"}
     return Document(
         derivation=spec.slug,
         roles=_roles(expr, x, size, probs) if spec.roles else {},
