@@ -18,14 +18,21 @@ from sympy import (
     Add,
     Derivative,
     Expr,
+    Function,
     KroneckerDelta,
     Mul,
     Sum,
     cancel,
+    cos,
+    cosh,
     count_ops,
     factor,
     factor_terms,
     simplify,
+    sin,
+    sinh,
+    tan,
+    tanh,
     trigsimp,
 )
 
@@ -184,10 +191,26 @@ def simplest(expr: Expr, verifier: Verifier | None = None) -> Expr:
     candidates = [plain, factor_terms(plain), cancel(plain), factor(plain)]
     if count_ops(plain) <= SIMPLIFY_LIMIT:
         candidates += [simplify(plain), trigsimp(plain)]
+    # A form that brings in a function the expression does not use (cosh for a tanh) is
+    # shorter for SymPy, not for the reader.
+    known = {type(f) for f in expr.atoms(Function)}
+    # … but sinh/cosh is tanh and sin/cos is tan, the shorter name of the same quotient.
+    if known & {sinh, cosh}:
+        known.add(tanh)
+    if known & {sin, cos}:
+        known.add(tan)
     shorter = sorted(
-        (presentable(e) for e in dict.fromkeys(candidates) if count_ops(e) < count_ops(expr)),
+        (
+            presentable(e)
+            for e in dict.fromkeys(candidates)
+            if count_ops(e) < count_ops(expr) and {type(f) for f in e.atoms(Function)} <= known
+        ),
         key=lambda e: (count_ops(e), len(str(e))),
     )
+    # No shorter form: the same terms, in the order a person writes them (2x (1 + tan² x²)).
+    reordered = presentable(expr)
+    if count_ops(reordered) <= count_ops(expr) and _printed(reordered) != _printed(expr):
+        shorter.append(reordered)
     for candidate in shorter:
         if verifier is None or verifier.prove(expr, candidate).verified:
             return candidate
@@ -206,12 +229,25 @@ def presentable(expr: Expr) -> Expr:
     if not isinstance(expr, Mul):
         return expr.func(*args)
     numbers = [a for a in args if a.is_Number]
-    others = sorted((a for a in args if not a.is_Number), key=lambda a: isinstance(a, Add))
+    others = sorted((a for a in args if not a.is_Number), key=_factor_rank)
     coefficient = Mul(*numbers)
     if coefficient.is_negative and coefficient != -1:
         return Mul(-1, Mul(-coefficient, *others, evaluate=False), evaluate=False)
     factors = ([coefficient] if coefficient != 1 else []) + others
     return Mul(*factors, evaluate=False) if len(factors) > 1 else factors[0]
+
+
+def _printed(expr: Expr) -> str:
+    from derive.printing import latex
+
+    return latex(expr)
+
+
+def _factor_rank(factor: Expr) -> int:
+    """Letters first, then functions, then brackets: x cos x, σ(x) (1 − σ(x))."""
+    if isinstance(factor, Add):
+        return 2
+    return 1 if factor.atoms(Function) or factor.has(Sum) else 0
 
 
 def _evaluated(expr: Expr) -> Expr:
