@@ -379,8 +379,8 @@ def build(spec: Problem) -> Document:
             verifier = Verifier(Context(tuple(definitions), size))
             chains.append(Chain("sigmoid", name, verifier).equals(body, "definition"))
         conventional = Chain("conventional", Derivative(f, x), verifier)
-        chains.append(conventional.equals(with_sigmoid, "written with the sigmoid σ"))
-        flattener.rules["conventional"] = [["written with the sigmoid σ"]]
+        chains.append(conventional.equals(with_sigmoid, "written with the sigmoid"))
+        flattener.rules["conventional"] = [["written with the sigmoid"]]
     kinds = {chain.name: "definition" for chain in chains[: len(functions)]}
     kinds |= {"function": "function", "derivative": "derivative"}
     kinds |= {chain.name: "inner" for chain in flattener.side_chains}

@@ -250,7 +250,7 @@ class ExponentialBaseRule(OuterRule):
     """∂aᵘ/∂u = aᵘ log a for a constant a > 0."""
 
     base: Expr = E
-    name: str = "derivative of an exponential aᵘ"
+    name: str = "derivative of an exponential with a constant base"
 
     def derivative(self, u: Expr) -> Expr:
         return kept_product(Pow(self.base, u), log(self.base))
@@ -382,7 +382,7 @@ class ErfRule(OuterRule):
 class PhiRule(OuterRule):
     """∂Φ(u)/∂u = φ(u) = e^{−u²/2}/√(2π), the standard normal density, for Φ(u) = (1 + erf(u/√2))/2."""
 
-    name: str = "derivative of the normal CDF Φ"
+    name: str = "derivative of the normal CDF"
 
     def derivative(self, u: Expr) -> Expr:
         return phi(u)
@@ -392,7 +392,7 @@ class PhiRule(OuterRule):
 class NormalDensityRule(OuterRule):
     """∂φ(u)/∂u = −u φ(u), for the standard normal density φ(u) = e^{−u²/2}/√(2π)."""
 
-    name: str = "derivative of the normal density φ"
+    name: str = "derivative of the normal density"
 
     def derivative(self, u: Expr) -> Expr:
         return kept_product(-1, u, phi(u))

@@ -108,3 +108,46 @@ def test_bad_expressions_get_one_line_and_write_nothing(tmp_path, expr, wrt, say
 
 def test_name_that_is_a_letter_of_the_expression_is_refused():
     assert_one_line_error(run("diff", "x f", "--wrt", "x", "--name", "f"), "already a letter")
+
+
+def test_every_equation_typesets_in_katex(tmp_path):
+    from renderers import katex_errors
+    from test_renderers import display_math, inline_math
+
+    equations = []
+    for name, tex, wrt, _ in CASES:
+        result = run("diff", "--wrt", wrt, "-o", "-", "--date", "2026-11-21", "--", tex)
+        assert result.exit_code == 0, name
+        equations += [(f"{name} {n}", math) for n, math in enumerate(display_math("hugo", result.stdout))]
+        equations += [
+            (f"{name} inline {n}", math) for n, math in enumerate(inline_math("hugo", result.stdout))
+        ]
+    failures = katex_errors(equations)
+    assert not failures, "\n".join(f"{name}: {message}" for name, message in failures[:10])
+
+
+@pytest.mark.parametrize(("lang", "engine"), [("en", "pdflatex"), ("ko", "xelatex")])
+def test_pdf_compiles(tmp_path, lang, engine):
+    from renderers import require
+
+    require(engine)
+    tex = tmp_path / "post.tex"
+    for name in ("gelu", "softmax", "focal"):
+        _, expr, wrt, _ = CASES[[case[0] for case in CASES].index(name)]
+        result = run(
+            "diff",
+            "--wrt",
+            wrt,
+            "--target",
+            "latex",
+            "--lang",
+            lang,
+            "--pdf",
+            "--force",
+            "-o",
+            str(tex),
+            "--",
+            expr,
+        )
+        assert result.exit_code == 0, (name, result.output)
+        assert tex.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
