@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sympy import (
     Basic,
@@ -39,7 +39,7 @@ from derive import proofcache
 from derive.algebra import Context, Definition
 from derive.check.chains import Chain, ChainRules, numbers_only
 from derive.check.definitions import DefinitionRules, concrete_size, name_of
-from derive.check.extract import Block, inline_claims, read_post
+from derive.check.extract import Block, Post, inline_claims, read_post
 from derive.check.findings import (
     DEFINITION,
     PROVEN,
@@ -63,6 +63,7 @@ from derive.check.tokens import ShapesDoNotMultiply
 from derive.check.understand import (
     INDEX_RELATION,
     ProseCase,
+    case_after,
     introduces_definition,
     printed_decimals,
     prose_case,
@@ -173,17 +174,34 @@ def check_text(
     except _Expired:
         reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
-    judge = _Judge(letters, assumption, deadline, cache, names)
-    judge.naming_only = frozenset((block.line, block.tex) for block in named)
+    judge = _Judge(letters, assumption, deadline, cache, names, {(block.line, block.tex) for block in named})
+    starts = list(itertools.accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
     for done, (block, found) in enumerate(blocks, start=1):
-        judge.block(block, found)
+        after = "" if block.inline else _text_after(text, block, starts)
+        judge.block(block, found, after)
         if progress is not None:
             progress(done, len(blocks))
     judge.revisit()
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
 
 
-def _inline_definitions(text: str, post, claims: tuple[Block, ...]) -> tuple[Block, ...]:
+#: What closes a display, before the words that follow it.
+_CLOSING = re.compile(r"^\s*(?:\$\$|\\\]|```+|\\end\{[a-z]+\*?\})?[ \t]*(?:\{#eq-[\w-]+\})?")
+
+
+def _text_after(text: str, block: Block, starts: list[int]) -> str:
+    """The words right after a display in the post, or "" where its TeX is not found as written."""
+    if block.line - 1 >= len(starts):
+        return ""
+    start = starts[block.line - 1]
+    at = text.find(block.tex, start, start + len(block.tex) + 200)  # near its line: linear in the post
+    if at < 0:
+        return ""
+    rest = text[at + len(block.tex) : at + len(block.tex) + 400]
+    return rest[_CLOSING.match(rest).end() :]
+
+
+def _inline_definitions(text: str, post: Post, claims: tuple[Block, ...]) -> tuple[Block, ...]:
     """Inline formulas that may define a name ("the loss is $L = -\\sum_k y_k \\log p_k$"): the
     judge learns the ones that read as a definition and passes over the rest, as prose."""
     claimed = {(block.line, block.tex) for block in claims}
@@ -192,9 +210,9 @@ def _inline_definitions(text: str, post, claims: tuple[Block, ...]) -> tuple[Blo
     for line, tex in post.inline:
         sentence = lines[line - 1] if line - 1 < len(lines) else ""
         at = sentence.find(tex)
-        before = sentence[: at if at >= 0 else len(sentence)]
-        before = before.rstrip(" $\\(").rstrip()
-        if "=" in tex and (line, tex) not in claimed and introduces_definition(before):
+        if at < 0 or "=" not in tex or (line, tex) in claimed:
+            continue
+        if introduces_definition(sentence[:at].rstrip(" $\\(")):
             found.append(Block(line, tex, None, sentence, inline=True))
     return tuple(found)
 
@@ -256,6 +274,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         deadline: float = math.inf,
         cache: ProofCache | None = None,
         names: PostNames | None = None,
+        naming_only: set[tuple[int, str]] | None = None,
     ) -> None:
         self.letters = letters
         self.names = names or PostNames()
@@ -283,14 +302,23 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         self.row_conditions: tuple | None = ()
         self.assumed: dict[str, str] = {}  # name → the standard definition taken for it, as shown
         self.printed: dict = {}  # decimals the post prints, by value, with their places
-        #: Findings whose names the post defines only later, with the link to judge again.
-        self.deferred: list[tuple[int, tuple]] = []
+        #: Findings whose names the post defines only later: the position of each, the link to
+        #: judge again, and its chain (a claim on its own, which nothing went on from).
+        self.deferred: list[tuple[int, tuple, Chain]] = []
         #: Inline formulas (line, TeX) that count only if they define a name.
-        self.naming_only: frozenset = frozenset()
+        self.naming_only = frozenset(naming_only or ())
+        #: Heads defined in a sentence, which a display's definition replaces.
+        self.weak: set[Basic] = set()
+        #: Whether prose stands between the row being judged and the one before it.
+        self.after_prose = False
+        #: The case the sentence right after the display states ("…, when $i \\neq j$"), if any.
+        self.case_after: ProseCase | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
-    def block(self, block: Block, found) -> None:
+    def block(self, block: Block, found, text_after: str = "") -> None:
+        """Judge one display (or inline formula); ``text_after`` is the prose that follows it."""
+        self.case_after = case_after(text_after, self.letters.index_letters)
         if block.inline and (block.line, block.tex) in self.naming_only:
             self.inline_definition(found)
             return
@@ -320,6 +348,8 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
                 ]
                 self.case = (*kept, Eq(index, Integer(number)))
         broken = None  # the line of an unreadable row that later rows of the block continue
+        # Words between a wrong line and the next ("the correct result is") say the post knows.
+        self.after_prose = bool(block.prose_before.strip())
         for piece in found:
             continuing = piece.row > 0 and piece.role == "main" and current is not None
             variable = current.variable if current is not None else self._recent_variable()
@@ -371,6 +401,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
                 self._assumed(first, assumptions)
             if piece.role == "main" and chain is not None:
                 current = chain
+            self.after_prose = False
 
     def readings(self, piece: Piece, statements: list[Statement], current: Chain | None):
         """Judge every reading of a row; keep the outcome only if all of them agree.
@@ -381,6 +412,8 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         if len(statements) == 1:
             return self.one_reading(piece, statements[0], current), True
         before = self._state()
+        # A row read several ways is never judged again at the end, where one reading would do.
+        deferred = len(self.deferred)
         outcomes = []
         for statement in statements:
             self._restore(before)
@@ -389,9 +422,12 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
             # Two readings that define a name differently disagree, even if both are definitions.
             outcomes.append((verdicts, [(d.name, d.expression) for d in self.definitions.values()]))
         self._restore(before)
+        del self.deferred[deferred:]
         if any(outcome != outcomes[0] for outcome in outcomes[1:]):
             return None, False
-        return self.one_reading(piece, statements[0], current), True
+        chain = self.one_reading(piece, statements[0], current)
+        del self.deferred[deferred:]
+        return chain, True
 
     def one_reading(self, piece: Piece, statement: Statement, current: Chain | None) -> Chain | None:
         statement = self._localize(statement)
@@ -440,20 +476,25 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         """Judge again, with every definition of the post, a link whose names were defined only
         after it: a post that states its result first and derives it after."""
         self.case, self.prose_case, self.row_conditions = (), None, ()
-        for position, (a, b, conditions) in self.deferred:
+        for position, (a, b, conditions), chain in self.deferred:
             if self.seconds_left() <= 0:
                 return
+            finding = self.findings[position]
+            if chain.last_finding is not finding:
+                continue  # later rows went on from it: the chain is judged as it was written
             link = self.link(a, b, None, conditions)
-            if link.verdict in (PROVEN, WRONG):
+            # Only a proof is taken: a post that compares two losses uses letters the later one
+            # redefines, and a ✗ against definitions made for another setting would be a guess.
+            if link.verdict == PROVEN:
+                read_with = finding.detail.partition("; read with ")[2]
                 detail = f"{link.detail}; judged with the definitions the post gives after this line"
                 self.findings[position] = replace(
-                    self.findings[position],
-                    verdict=link.verdict,
-                    detail=detail,
-                    counterexample=link.counterexample,
+                    finding,
+                    verdict=PROVEN,
+                    detail=f"{detail}; read with {read_with}" if read_with else detail,
                 )
 
-    def inline_definition(self, found) -> None:
+    def inline_definition(self, found: list[Piece] | Unreadable) -> None:
         """``$\\hat{y} = wx + b$`` in a sentence: a definition of a name not defined yet, learned as
         a display's would be. Anything else (``$y = 1$``, ``$i = j$``, a restatement) is prose here:
         a sentence's "when $y = 1$" is a case, not a definition."""
@@ -471,8 +512,12 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         if len(sides) != 2 or not isinstance(sides[1], Basic) or not sides[1].free_symbols:
             return
         name, value = sides
-        if self._defines(name, value) and not self._known(name) and not numbers_only(value):
+        if isinstance(value, (Symbol, Indexed)) or value.is_number or numbers_only(value):
+            return  # "$p_i = y_i$", "$y = 1$": a relation or a value, not a formula for a name
+        if self._defines(name, value) and not self._known(name) and self._recurrence(name, value) is None:
             self.define(replace(piece, role="side"), name, value)
+            # A display that defines the name later is the post's own definition, not a claim.
+            self.weak.add(Definition(name, value).head)
 
     def inline_claim(self, block: Block, found) -> None:
         """A formula in a sentence: judged on its own, in the case stated nearest to it in its
@@ -561,51 +606,68 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         sizes = (concrete,) if concrete is not None else (2, 3, 4)
         # Concrete cases prove a worked example; a general statement needs a proof for every N.
         verifier = Verifier(context, exact_sizes=sizes, by_instances=concrete is not None)
+        real = _real_reading(verifier, a, b, conditions)
+        if real is not None and self.cache is not None:
+            # A real reading is kept only where the plain one failed: a warm run starts there.
+            known = self.cache.get(self.cache.key(*real.statement))
+            if known is not None:
+                return real.shown(known)
         started = time.monotonic()
         with _time_limit(seconds):
             proof = proofcache.prove(verifier, a, b, conditions, self.cache)
-        real = _as_real(context, a, b, *conditions)
-        if proof.verified or proof.counterexample is not None or not real:
+        if proof.verified or proof.counterexample is not None or real is None:
             return proof
         # The quantities of an ML post are real numbers: log e^m = m needs m real. Tried
         # second, so the assumption is made, and reported, only where a proof needs it.
-        context = Context(
-            tuple(
-                Definition(d.name.xreplace(real), d.expression.xreplace(real), d.opaque)
-                for d in context.definitions
-            ),
-            context.size,
-            context.ranges,
-        )
         with _time_limit(seconds - (time.monotonic() - started)):
-            again = proofcache.prove(
-                replace(verifier, context=context),
-                a.xreplace(real),
-                b.xreplace(real),
-                tuple(c.xreplace(real) for c in conditions),
-                self.cache,
-            )
-        if not again.verified:
-            return proof
-        names = ", ".join(sorted(s.name for s in real))
-        return replace(
-            again, method=f"{again.method}; {names} read as real number{'s' if len(real) > 1 else ''}"
-        )
+            again = proofcache.prove(*real.statement, self.cache)
+        return real.shown(again) if again.verified else proof
+
+
+@dataclass(frozen=True)
+class _RealReading:
+    """A statement with its plain names read as real numbers: the verifier, both sides and the
+    conditions, as :func:`proofcache.prove` takes them, and the names."""
+
+    statement: tuple
+    names: tuple[str, ...]
+
+    def shown(self, proof: Proof) -> Proof:
+        plural = "s" if len(self.names) > 1 else ""
+        return replace(proof, method=f"{proof.method}; {', '.join(self.names)} read as real number{plural}")
+
+
+def _real_reading(verifier: Verifier, a, b, conditions) -> _RealReading | None:
+    context = verifier.context
+    to_real = _as_real(context, a, b, *conditions)
+    if not to_real:
+        return None
+    statement = (
+        replace(verifier, context=context.instantiate(to_real)),
+        a.xreplace(to_real),
+        b.xreplace(to_real),
+        tuple(c.xreplace(to_real) for c in conditions),
+    )
+    return _RealReading(statement, tuple(sorted(s.name for s in to_real)))
 
 
 def _as_real(context: Context, *exprs: Basic) -> dict[Symbol, Symbol]:
-    """The plain names of a statement and its definitions, each as a real symbol of that name."""
+    """The plain names of a statement and its definitions, each as a real symbol of that name.
+
+    Not the names a definition gives (L, the x of σ(x)): they stand for their expressions.
+    """
     found: set[Symbol] = set()
-    families: set[Basic] = set()  # z of z_k: indexed quantities are real already
-    for expr in (*exprs, *(d.as_eq() for d in context.definitions)):
+    kept = set(context.sizes)
+    for expr in (*exprs, *(d.expression for d in context.definitions)):
         if isinstance(expr, Basic):
-            found |= {s for s in expr.free_symbols if isinstance(s, Symbol)}
-            families |= {atom.base.label for atom in expr.atoms(Indexed)}
-    sizes = set(context.sizes) | families
+            found |= {s for s in expr.free_symbols if type(s) is Symbol}
+            kept |= {atom.base.label for atom in expr.atoms(Indexed)}  # z of z_k: real already
+    for definition in context.definitions:
+        kept |= definition.name.free_symbols | {definition.head}
     return {
         s: Symbol(s.name, real=True)
-        for s in sorted(found, key=str)
-        if s not in sizes and s.is_integer is not True and s.is_real is not True and type(s) is Symbol
+        for s in sorted(found - kept, key=str)
+        if s.is_integer is not True and s.is_real is not True
     }
 
 
