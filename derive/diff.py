@@ -358,7 +358,7 @@ def build(spec: Problem) -> Document:
         for i, (name, body) in enumerate(functions, 1)
     ]
     chains.append(Chain("function", f, verifier).equals(expr, "definition"))
-    flattener = Flattener(x, verifier)
+    flattener = Flattener(verifier)
     main = flattener.chain("derivative", Derivative(f, x), Derivative(expr, x), "definition of the function")
     chains += [*flattener.side_chains, main]
     softmax = softmax_form(expr, main.last, x)

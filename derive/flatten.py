@@ -93,9 +93,8 @@ def replaced(expr: Expr, mapping: dict[Expr, Expr]) -> Expr:
 
 @dataclass
 class Flattener:
-    """Builds the main chain and its side chains for derivatives by one variable."""
+    """Builds the main chain and its side chains; each derivative names its own variable."""
 
-    x: Expr
     verifier: Verifier
     side_chains: list[Chain] = field(default_factory=list)
     #: The rule names of every link of every chain, in order: the prose names them.
