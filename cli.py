@@ -25,7 +25,7 @@ from derive.derivations import Derivation
 from derive.entry import aborted
 from derive.errors import DeriveError, InvalidParameter
 from derive.i18n import LANGUAGES
-from derive.notation import DEFAULT_PRESET, PRESETS, letter
+from derive.notation import DEFAULT_PRESET, PRESETS, Notation, letter
 from derive.output import OutputFile, check_outputs, write_all
 from derive.pdf import compile_pdf, engine_for
 from derive.pipeline import generate
@@ -312,6 +312,112 @@ def _route_option(derivation: Derivation):
     )
 
 
+def _publish(
+    derivation: str | Derivation,
+    n: int | None,
+    route: str | None,
+    stem: str,
+    target: str,
+    lang: str,
+    output: str | None,
+    date: datetime.datetime | None,
+    notation: Notation,
+    options: dict[str, Any],
+) -> None:
+    """Check the outputs, prove, publish and write: the same for the catalogue and ``derive diff``."""
+    render_target = TARGETS[target]
+    to_stdout = output == "-"
+    if options["pdf"] and (target != "latex" or to_stdout):
+        raise click.UsageError("--pdf needs --target latex and the .tex written to a file")
+    if options["katex_base"] and target != "html":
+        raise click.UsageError("--katex-base only applies to --target html")
+    post = OutputFile(
+        Path(output) if output else default_path(stem, n, render_target, lang),
+        create_parent=output is None,
+    )
+    files = [] if to_stdout else [post]
+    if options["pdf"]:
+        engine_for(lang)  # a missing TeX engine is reported before the work, not after it
+        files.append(OutputFile(post.path.with_suffix(".pdf"), create_parent=post.create_parent))
+    if options["certificate"]:
+        files.append(OutputFile(Path(options["certificate"])))
+    check_outputs(files, force=options["force"])
+    day = date.date() if date else _today()
+    progress = _Progress()
+    try:
+        generated = generate(
+            derivation,
+            1 if n is None else n,  # a derivative of the user's has no worked example to size
+            route=route,
+            date=day,
+            cache=_cache(options["no_cache"]),
+            progress=progress,
+            target=render_target,
+            lang=lang,
+            notation=notation,
+            katex_base=options["katex_base"],
+        )
+    finally:
+        progress.close()
+    contents: list[str | bytes] = [] if to_stdout else [generated.post]
+    if options["pdf"]:
+        contents.append(compile_pdf(generated.post, lang, date=day))
+    if options["certificate"]:
+        contents.append(generated.certificate)
+    write_all(list(zip(files, contents, strict=True)), force=options["force"])
+    if to_stdout:
+        click.echo(generated.post, nl=False)
+    documents = files[:2] if options["pdf"] else files[:1]  # the post, and its PDF; not the certificate
+    where = "stdout" if to_stdout else ", ".join(str(f.path) for f in documents)
+    click.echo(f"wrote {where}: {generated.summary()}", err=to_stdout)
+
+
+#: The options of every command that writes a post: where, for which host, in which language.
+_POST_OPTIONS = (
+    click.option(
+        "--target",
+        type=click.Choice(list(TARGETS)),
+        default=DEFAULT_TARGET,
+        show_default=True,
+        help=_target_help(),
+    ),
+    click.option(
+        "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of the prose."
+    ),
+    click.option(
+        "-o", "--output", metavar="PATH", callback=_not_empty, help="Where to write the post; '-' for stdout."
+    ),
+    click.option(
+        "--date",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Date in the front matter, YYYY-MM-DD [default: today].",
+    ),
+    click.option(
+        "--certificate",
+        metavar="FILE",
+        callback=_a_file,
+        help="Also write a JSON record of every proven equation.",
+    ),
+    click.option(
+        "--pdf", is_flag=True, help="With --target latex: also compile the article to a PDF beside the .tex."
+    ),
+    click.option(
+        "--katex-base",
+        metavar="URL",
+        callback=_katex_base,
+        help="With --target html: load KaTeX from this URL (a copy of its dist/) instead of the CDN.",
+    ),
+    click.option("--force", is_flag=True, help="Overwrite files derive did not write, or that were edited."),
+    _no_cache_option,
+)
+
+
+def _post_options(function):
+    for option in reversed(_POST_OPTIONS):
+        function = option(function)
+    return function
+
+
 def _derivation_command(derivation: Derivation) -> click.Command:
     def check_n(ctx: click.Context, param: click.Parameter, value: int) -> int:
         try:
@@ -334,42 +440,8 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         help=f"{derivation.n_help} ({derivation.min_n} to {derivation.max_n}).",
     )
     @_route_option(derivation)
-    @click.option(
-        "--target",
-        type=click.Choice(list(TARGETS)),
-        default=DEFAULT_TARGET,
-        show_default=True,
-        help=_target_help(),
-    )
-    @click.option(
-        "--lang", type=click.Choice(LANGUAGES), default="en", show_default=True, help="Language of the prose."
-    )
+    @_post_options
     @_notation_options(derivation.roles)
-    @click.option(
-        "-o", "--output", metavar="PATH", callback=_not_empty, help="Where to write the post; '-' for stdout."
-    )
-    @click.option(
-        "--date",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
-        help="Date in the front matter, YYYY-MM-DD [default: today].",
-    )
-    @click.option(
-        "--certificate",
-        metavar="FILE",
-        callback=_a_file,
-        help="Also write a JSON record of every proven equation.",
-    )
-    @click.option(
-        "--pdf", is_flag=True, help="With --target latex: also compile the article to a PDF beside the .tex."
-    )
-    @click.option(
-        "--katex-base",
-        metavar="URL",
-        callback=_katex_base,
-        help="With --target html: load KaTeX from this URL (a copy of its dist/) instead of the CDN.",
-    )
-    @click.option("--force", is_flag=True, help="Overwrite files derive did not write, or that were edited.")
-    @_no_cache_option
     def command(
         n: int,
         target: str,
@@ -379,56 +451,56 @@ def _derivation_command(derivation: Derivation) -> click.Command:
         route: str | None = None,
         **options: Any,
     ) -> None:
-        render_target = TARGETS[target]
         notation = PRESETS[options.get("notation", DEFAULT_PRESET)].overridden(
             **{role: options[role] for role in derivation.roles}
         )
-        to_stdout = output == "-"
-        if options["pdf"] and (target != "latex" or to_stdout):
-            raise click.UsageError("--pdf needs --target latex and the .tex written to a file")
-        if options["katex_base"] and target != "html":
-            raise click.UsageError("--katex-base only applies to --target html")
-        post = OutputFile(
-            Path(output) if output else default_path(derivation.file_stem(route), n, render_target, lang),
-            create_parent=output is None,
-        )
-        files = [] if to_stdout else [post]
-        if options["pdf"]:
-            engine_for(lang)  # a missing TeX engine is reported before the work, not after it
-            files.append(OutputFile(post.path.with_suffix(".pdf"), create_parent=post.create_parent))
-        if options["certificate"]:
-            files.append(OutputFile(Path(options["certificate"])))
-        check_outputs(files, force=options["force"])
-        day = date.date() if date else _today()
-        progress = _Progress()
-        try:
-            generated = generate(
-                derivation.name,
-                n,
-                route=route,
-                date=day,
-                cache=_cache(options["no_cache"]),
-                progress=progress,
-                target=render_target,
-                lang=lang,
-                notation=notation,
-                katex_base=options["katex_base"],
-            )
-        finally:
-            progress.close()
-        contents: list[str | bytes] = [] if to_stdout else [generated.post]
-        if options["pdf"]:
-            contents.append(compile_pdf(generated.post, lang, date=day))
-        if options["certificate"]:
-            contents.append(generated.certificate)
-        write_all(list(zip(files, contents, strict=True)), force=options["force"])
-        if to_stdout:
-            click.echo(generated.post, nl=False)
-        documents = files[:2] if options["pdf"] else files[:1]  # the post, and its PDF; not the certificate
-        where = "stdout" if to_stdout else ", ".join(str(f.path) for f in documents)
-        click.echo(f"wrote {where}: {generated.summary()}", err=to_stdout)
+        stem = derivation.file_stem(route)
+        _publish(derivation.name, n, route, stem, target, lang, output, date, notation, options)
 
     return command
+
+
+_ALL_ROLES = ("logits", "probs", "labels", "classes")
+
+
+@cli.command("diff")
+@click.argument("expr")
+@click.option("--wrt", required=True, metavar="VAR", help="The variable, in LaTeX: x, z_i, w.")
+@click.option("--name", default="f", show_default=True, help="The letter of the function (f, L, J …).")
+@click.option(
+    "--title", callback=_not_empty, help="The title of the post [default: the derivative of f by x]."
+)
+@_post_options
+@_notation_options(_ALL_ROLES)
+@click.pass_context
+def differentiate(
+    ctx: click.Context,
+    expr: str,
+    wrt: str,
+    name: str,
+    title: str | None,
+    target: str,
+    lang: str,
+    output: str | None,
+    date: datetime.datetime | None,
+    **options: Any,
+) -> None:
+    """The derivative of EXPR (LaTeX) by VAR, every rule chosen by derive and every step proven.
+
+    derive diff 'x \\sigma(x)' --wrt x writes output/diff-f-<hash>.md; derive diff
+    '\\log \\sum_{k=1}^{N} e^{z_k}' --wrt z_i differentiates by one entry of a family.
+    """
+    from derive.diff import derivation, problem
+
+    # Letters are renamed only when asked for: the expression's own letters are the user's.
+    renamed = any(
+        ctx.get_parameter_source(option) != click.core.ParameterSource.DEFAULT
+        for option in ("notation", *_ALL_ROLES)
+    )
+    spec = problem(expr, wrt, name, title, roles=renamed)
+    notation = PRESETS[options["notation"]].overridden(**{role: options[role] for role in _ALL_ROLES})
+    built = derivation(spec)
+    _publish(built, None, None, spec.slug, target, lang, output, date, notation, options)
 
 
 for _derivation in derivations.REGISTRY.values():

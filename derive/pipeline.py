@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from derive import derivations
 from derive.certificate import certificate
+from derive.derivations import Derivation
 from derive.document import Document, Progress, ProvenEquation, prove
 from derive.notation import Notation
 from derive.output import seal_json, seal_text
@@ -31,6 +32,8 @@ class Proven:
     route: str
     document: Document
     equations: tuple[ProvenEquation, ...]
+    #: The derivation itself, for one built at run time (``derive diff``) and not registered.
+    derivation: Derivation | None = field(default=None, compare=False)
 
     @cached_property
     def certificate(self) -> str:
@@ -64,19 +67,21 @@ class Generated:
 
 
 def prove_derivation(
-    name: str,
+    name: str | Derivation,
     n: int,
     route: str | None = None,
     *,
     cache: ProofCache | None = None,
     progress: Progress | None = None,
 ) -> Proven:
-    derivation = derivations.get(name)  # 1. which derivation, route and limits
+    # 1. which derivation (by name, or one built at run time), route and limits
+    derivation = name if isinstance(name, Derivation) else derivations.get(name)
     chosen = derivation.get_route(route)
     derivation.check_n(n)
     document = chosen.build(n)  # 2. the chains of SymPy equations
     equations = prove(document, cache=cache, progress=progress)  # 3. every link proven, or StepNotProven
-    return Proven(name, n, chosen.name, document, equations)
+    built = derivation if isinstance(name, Derivation) else None
+    return Proven(derivation.name, n, chosen.name, document, equations, built)
 
 
 def publish(
@@ -88,7 +93,7 @@ def publish(
     notation: Notation | None = None,
     katex_base: str | None = None,
 ) -> Generated:
-    derivation = derivations.get(proven.name)
+    derivation = proven.derivation or derivations.get(proven.name)
     post = render(  # 4. printed for one host, language and notation
         proven.document,
         proven.equations,
@@ -105,7 +110,7 @@ def publish(
 
 
 def generate(
-    name: str,
+    name: str | Derivation,
     n: int,
     *,
     date: datetime.date,

@@ -68,6 +68,7 @@ class DerivePrinter(LatexPrinter):
         "order": "none",
         "mat_str": "bmatrix",
         "mat_delim": "",
+        "inv_trig_style": "full",  # \arctan x, as people write it, not \operatorname{atan}
         "max_terms": MAX_TERMS,
         "max_matrix": MAX_MATRIX,
         # Printed names by symbol, for notation presets: {Symbol("z"): "o", Symbol("p"): "\\hat{y}"}.
@@ -179,7 +180,12 @@ class DerivePrinter(LatexPrinter):
 
     def _print_AppliedUndef(self, expr: Expr, exp: str | None = None) -> str:
         arguments = ", ".join(self._print(a) for a in expr.args)
-        tex = f"{self._print(Symbol(expr.func.__name__))}({arguments})"
+        name = expr.func.__name__
+        printed = self._print(Symbol(name))
+        # A function named by a word (GELU, softplus) is upright, as \log is: not G·E·L·U.
+        if printed == name and len(name) > 1 and name.isalpha():
+            printed = f"\\operatorname{{{name}}}"
+        tex = f"{printed}({arguments})"
         return f"{tex}^{{{exp}}}" if exp else tex
 
     # -- matrices -----------------------------------------------------------------------
@@ -316,4 +322,6 @@ def _takes_what_follows(factor: Basic) -> bool:
     """A Σ, a Π or a ∂/∂x (…): printed first in a product, it would take in the factors after it."""
     if isinstance(factor, (Sum, Product, SumExcept)):
         return True
+    if isinstance(factor, Mul) and factor.args:  # a product ending in one takes in what follows
+        return _takes_what_follows(factor.args[-1])
     return isinstance(factor, Derivative) and _operator_form(factor)

@@ -213,6 +213,12 @@ def render(
             raise TemplateError(f"template {template} refers to an unknown chain '{name}'")
         return layout.ref(tags[-1])
 
+    def refs(name: str) -> list[str]:
+        """The number of every equation of a chain, for 'in (4), by the product rule'."""
+        if name not in order:
+            raise TemplateError(f"template {template} refers to an unknown chain '{name}'")
+        return [layout.ref(e.tag) for e in equations if e.chain == name]
+
     body = (
         environment(extra_dir=template_dir)
         .get_template(template)
@@ -222,6 +228,7 @@ def render(
                 "fmt": layout,
                 "chain": chain,
                 "ref": ref,
+                "refs": refs,
                 "math": {key: layout.math(printed(expr)) for key, expr in document.math.items()},
                 "data": document.data,
                 "chains": order,

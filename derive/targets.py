@@ -60,12 +60,13 @@ CJK_FONTS = {
 }
 
 
-def default_path(derivation: str, n: int, target: RenderTarget, lang: str) -> Path:
+def default_path(derivation: str, n: int | None, target: RenderTarget, lang: str) -> Path:
     """``output/softmax-ce-n3.md``; other languages and Markdown hosts add to the name.
 
+    Without ``n`` (a derivative of the user's, which has no worked example), no ``-n3``.
     ``.ko.md`` is also how a multilingual Hugo site recognises a page's translation.
     """
-    parts = [f"{derivation}-n{n}"]
+    parts = [derivation if n is None else f"{derivation}-n{n}"]
     if lang != "en":
         parts.append(lang)
     if target.extension == ".md" and target.name != DEFAULT_TARGET:

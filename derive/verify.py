@@ -48,14 +48,18 @@ from sympy import (
     Symbol,
     Tuple,
     cancel,
+    cos,
     cosh,
     coth,
     csch,
     exp,
     expand,
     log,
+    powsimp,
     sech,
+    sin,
     sinh,
+    tan,
     tanh,
 )
 from sympy.core.function import AppliedUndef
@@ -335,6 +339,13 @@ def _vanishes(expr: Expr, zero_test=_over_one_denominator_zero) -> bool:
         return False
 
 
+_TRIGONOMETRIC = (sin, cos, tan, sinh, cosh, tanh)
+
+
+def _has_symbolic_power(expr: Expr) -> bool:
+    return any(not p.exp.is_Number for p in expr.atoms(Pow))
+
+
 def _cancels(expr: Expr) -> bool:
     """Zero by ``cancel``: polynomial gcds, the last word, and much slower on long sums."""
     return cancel(expr) == 0
@@ -505,6 +516,14 @@ class Verifier:
         # invent them; look again with it written out. The quick test goes first on both.
         written_out = context.expand_opaque(difference)
         if _vanishes(written_out) or _vanishes(difference, _cancels) or _vanishes(written_out, _cancels):
+            return True
+        # (1 − p)^{γ−1} and (1 − p)^γ/(1 − p) are one power: x^a x^b = x^{a+b} holds for every
+        # x ≠ 0 (x^a is e^{a log x}); powers of one base with a symbolic exponent are combined.
+        if _has_symbolic_power(difference) and _vanishes(powsimp(difference), _cancels):
+            return True
+        # tanh u = sinh u/cosh u, cos 2u = cos² u − sin² u: trigonometric and hyperbolic
+        # functions written with exponentials, where cancel can see such identities.
+        if difference.has(*_TRIGONOMETRIC) and _vanishes(difference.rewrite(exp)):
             return True
         # δ_ab f(a) = δ_ab f(b) is no rational identity: prove the cases a = b and a ≠ b apart.
         cases = _delta_cases(difference, conds, context) if symbolic else ()

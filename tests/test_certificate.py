@@ -14,6 +14,7 @@ import random
 import sympy
 from conftest import GOLDEN_DATE
 from sympy import Derivative, Eq, Indexed, Ne, Sum, Symbol, diff
+from sympy.core.function import AppliedUndef
 
 from derive.pipeline import generate
 
@@ -21,27 +22,31 @@ from derive.pipeline import generate
 def _matches(name, atom):
     if isinstance(name, Indexed):
         return isinstance(atom, Indexed) and atom.base == name.base
+    if isinstance(name, AppliedUndef):  # σ(u) = … stands for σ at every argument
+        return isinstance(atom, AppliedUndef) and atom.func == name.func
     return atom == name
+
+
+def _head(name):
+    if isinstance(name, Indexed):
+        return name.base
+    return name.func if isinstance(name, AppliedUndef) else name
 
 
 def _unfold(expr, definitions, held=frozenset()):
     if isinstance(expr, Derivative):
-        heads = {
-            d.lhs.base if isinstance(d.lhs, Indexed) else d.lhs
-            for d in definitions
-            for v in expr.variables
-            if _matches(d.lhs, v)
-        }
+        heads = {_head(d.lhs) for d in definitions for v in expr.variables if _matches(d.lhs, v)}
         inner = _unfold(expr.expr, definitions, held | heads)
         derivative = diff(inner, *expr.variables)
         # What is left unevaluated is a derivative of an unknown function: f'(x) stays f'(x).
         return derivative if derivative.has(Derivative) else _unfold(derivative, definitions, held)
     for definition in definitions:
-        head = definition.lhs.base if isinstance(definition.lhs, Indexed) else definition.lhs
-        if _matches(definition.lhs, expr) and head not in held:
+        if _matches(definition.lhs, expr) and _head(definition.lhs) not in held:
             value = definition.rhs
             if isinstance(definition.lhs, Indexed):
                 value = value.xreplace(dict(zip(definition.lhs.indices, expr.indices, strict=True)))
+            if isinstance(definition.lhs, AppliedUndef):
+                value = value.xreplace(dict(zip(definition.lhs.args, expr.args, strict=True)))
             return _unfold(value, definitions, held)
     if not expr.args or isinstance(expr, Indexed):
         return expr
@@ -66,6 +71,17 @@ def _recheck(record, n=3):
     }
     # No letter is both summed over and free in one equation (no shadowed index).
     assert not (bound & {s for a, b in pairs for s in (a - b).free_symbols}), record["tag"]
+    # An index a definition leaves free (i of f = e^{z_i}/Σ_k e^{z_k}) is a parameter too; its own
+    # indices (k of p_k) and summation variables are placeholders.
+    for definition in definitions:
+        own = set(definition.lhs.indices) if isinstance(definition.lhs, Indexed) else set()
+        summed = {limit[0] for total in definition.rhs.atoms(Sum) for limit in total.limits}
+        used |= {
+            symbol
+            for atom in definition.rhs.atoms(Indexed, sympy.KroneckerDelta)
+            for symbol in (atom.indices if isinstance(atom, Indexed) else atom.args)
+            if symbol.is_Symbol and symbol.is_integer and symbol not in own | summed
+        }
     indices = sorted(used - bound, key=str)
     rng = random.Random(1)
     for values in itertools.product(range(1, n + 1), repeat=len(indices)):
@@ -79,7 +95,8 @@ def _recheck(record, n=3):
         ):
             continue
         for left, right in pairs:
-            difference = _unfold((left - right).xreplace({size: n}).xreplace(case), definitions).doit()
+            difference = _unfold((left - right).xreplace({size: n}).xreplace(case), definitions)
+            difference = difference.xreplace(case).doit()
             if difference.atoms(sympy.core.function.AppliedUndef):
                 assert sympy.simplify(difference) == 0
                 continue
@@ -93,6 +110,10 @@ def _recheck(record, n=3):
                     last = sorted(total.atoms(Indexed), key=str)[-1]
                     difference = difference.xreplace({last: constraint.rhs - (total - last)})
             point = {a: sympy.Rational(rng.randint(-9, 9), 7) for a in difference.atoms(Indexed)}
+            # Plain variables (x of a user's derivative) are positive, where log x and √x are real.
+            labels = {a.base.label for a in difference.atoms(Indexed)}
+            plain = sorted(difference.free_symbols - labels - set(point), key=str)
+            point |= {s: sympy.Rational(rng.randint(1, 9), 7) for s in plain if not s.is_integer}
             assert abs(sympy.N(difference.xreplace(point), 30)) < 1e-20, (record["tag"], case)
 
 

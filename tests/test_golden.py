@@ -29,9 +29,11 @@ def test_committed_example_is_current(post, target, lang):
 
 def test_output_holds_only_current_examples():
     from test_catalogue import ROUTES, golden_path
+    from test_diff_cli import GOLDEN as DIFF_GOLDEN
 
     expected = {default_path("softmax-ce", 3, TARGETS[t], lang).name for t, lang in EXAMPLES}
     expected |= {golden_path(name, route).name for name, route in ROUTES}
+    expected |= {name for name, _ in DIFF_GOLDEN}
     assert {p.name for p in (ROOT / "output").iterdir()} == expected
 
 
