@@ -39,12 +39,13 @@ from sympy import (
     Symbol,
     Tuple,
     UnevaluatedExpr,
-    diff,
     exp,
     expand,
 )
 from sympy.concrete.expr_with_limits import ExprWithLimits
 from sympy.core.function import AppliedUndef
+
+from derive.differentiate import derivative
 
 
 class SumExcept(Expr):
@@ -284,10 +285,10 @@ class Context:
         Sums of Kronecker deltas are left for :func:`normalize` on the whole equation, which
         knows the range of every bound index; a fragment here does not.
         """
-        result = diff(expr, var)
+        result = derivative(expr, var)
         for definition in self.opaque():
             if definition.name in expr.free_symbols:
-                result += diff(expr, definition.name) * self._opaque_derivative(definition, var)
+                result += derivative(expr, definition.name) * self._opaque_derivative(definition, var)
         return result
 
     @lru_cache(maxsize=4096)  # noqa: B019 - contexts are immutable and few

@@ -58,6 +58,7 @@ from sympy.core.traversal import preorder_traversal
 
 from derive.algebra import Context, assignments, fresh_bound, index_symbols
 from derive.errors import IdentityNotProven
+from derive.evaluation import NotEvaluable, value_at
 from derive.matrices import as_indexed, generic_entry, is_matrix_form
 
 NUMERIC_DIGITS = 30
@@ -573,9 +574,11 @@ class Verifier:
         atoms = sorted(indexed | plain, key=str)
         for _ in range(10):
             point = {atom: Rational(rng.randint(-20, 20), 10) for atom in atoms}
-            values = [side.xreplace(point).evalf(NUMERIC_DIGITS) for side in sides]
+            values = [_value_at(side, point) for side in sides]
             # A point where a side is undefined (1/x at x = 0) says nothing: draw another.
-            if all(value.is_finite is not False and _is_number(value) for value in values):
+            if all(
+                value is not None and value.is_finite is not False and _is_number(value) for value in values
+            ):
                 return point, values[0], values[1]
         return None
 
@@ -751,6 +754,19 @@ def _with_concrete_functions(sides: list[Expr], rng: random.Random) -> list[Expr
 
         sides = [side.replace(function, stand_in).doit() for side in sides]
     return sides
+
+
+def _value_at(expr: Expr, point: dict) -> Expr | None:
+    """``expr`` at ``point`` to :data:`NUMERIC_DIGITS` digits, or None where it is undefined.
+
+    Walked with mpmath where it can be (much faster); SymPy's ``evalf`` otherwise.
+    """
+    try:
+        return value_at(expr, point, NUMERIC_DIGITS)
+    except NotEvaluable:
+        return expr.xreplace(point).evalf(NUMERIC_DIGITS)
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _is_number(value: Expr) -> bool:
