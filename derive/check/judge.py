@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sympy import (
     Basic,
@@ -561,36 +561,52 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         sizes = (concrete,) if concrete is not None else (2, 3, 4)
         # Concrete cases prove a worked example; a general statement needs a proof for every N.
         verifier = Verifier(context, exact_sizes=sizes, by_instances=concrete is not None)
+        real = _real_reading(verifier, a, b, conditions)
+        if real is not None and self.cache is not None:
+            # A real reading is kept only where the plain one failed: a warm run starts there.
+            known = self.cache.get(self.cache.key(*real.statement))
+            if known is not None:
+                return real.shown(known)
         started = time.monotonic()
         with _time_limit(seconds):
             proof = proofcache.prove(verifier, a, b, conditions, self.cache)
-        real = _as_real(context, a, b, *conditions)
-        if proof.verified or proof.counterexample is not None or not real:
+        if proof.verified or proof.counterexample is not None or real is None:
             return proof
         # The quantities of an ML post are real numbers: log e^m = m needs m real. Tried
         # second, so the assumption is made, and reported, only where a proof needs it.
-        context = Context(
-            tuple(
-                Definition(d.name.xreplace(real), d.expression.xreplace(real), d.opaque)
-                for d in context.definitions
-            ),
-            context.size,
-            context.ranges,
-        )
         with _time_limit(seconds - (time.monotonic() - started)):
-            again = proofcache.prove(
-                replace(verifier, context=context),
-                a.xreplace(real),
-                b.xreplace(real),
-                tuple(c.xreplace(real) for c in conditions),
-                self.cache,
-            )
-        if not again.verified:
-            return proof
-        names = ", ".join(sorted(s.name for s in real))
-        return replace(
-            again, method=f"{again.method}; {names} read as real number{'s' if len(real) > 1 else ''}"
-        )
+            again = proofcache.prove(*real.statement, self.cache)
+        return real.shown(again) if again.verified else proof
+
+
+@dataclass(frozen=True)
+class _RealReading:
+    """A statement with its plain names read as real numbers: the verifier, both sides and the
+    conditions, as :func:`proofcache.prove` takes them, and the names."""
+
+    statement: tuple
+    names: tuple[str, ...]
+
+    def shown(self, proof: Proof) -> Proof:
+        plural = "s" if len(self.names) > 1 else ""
+        return replace(proof, method=f"{proof.method}; {', '.join(self.names)} read as real number{plural}")
+
+
+def _real_reading(verifier: Verifier, a, b, conditions) -> _RealReading | None:
+    context = verifier.context
+    real = _as_real(context, a, b, *conditions)
+    if not real:
+        return None
+    definitions = tuple(
+        Definition(d.name.xreplace(real), d.expression.xreplace(real), d.opaque) for d in context.definitions
+    )
+    statement = (
+        replace(verifier, context=Context(definitions, context.size, context.ranges)),
+        a.xreplace(real),
+        b.xreplace(real),
+        tuple(c.xreplace(real) for c in conditions),
+    )
+    return _RealReading(statement, tuple(sorted(s.name for s in real)))
 
 
 def _as_real(context: Context, *exprs: Basic) -> dict[Symbol, Symbol]:
