@@ -49,6 +49,7 @@ FORMAT = 2
 
 
 def record(equation: ProvenEquation) -> dict:
+    """One equation's record, in plain SymPy (see the module docstring for its fields)."""
     lhs, rhs = standard(equation.lhs), standard(equation.rhs)
     context = equation.context
     ranges: dict[Symbol, tuple[Basic, Basic]] = {}
