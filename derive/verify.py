@@ -48,9 +48,15 @@ from sympy import (
     Symbol,
     Tuple,
     cancel,
+    cosh,
+    coth,
+    csch,
     exp,
     expand,
     log,
+    sech,
+    sinh,
+    tanh,
 )
 from sympy.core.function import AppliedUndef
 from sympy.core.sympify import _sympify
@@ -312,9 +318,15 @@ def _expanded_terms(expr: Expr) -> int:
     return 1
 
 
+#: Hyperbolic functions, which are rational in e^x: tanh x = (e^x − e^{−x})/(e^x + e^{−x}).
+_HYPERBOLIC = (sinh, cosh, tanh, coth, sech, csch)
+
+
 def _vanishes(expr: Expr, zero_test=_over_one_denominator_zero) -> bool:
     """Zero as a rational function of its atoms (sums and exponentials)."""
     try:
+        if expr.has(*_HYPERBOLIC):
+            expr = expr.rewrite(exp)
         if zero_test(_atomize(expr)):
             return True
         # Only where that fails: log(e^{z_c}/S) = z_c − log S is not a rational identity in the

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -90,3 +91,14 @@ def evaluated(expr: Basic) -> Basic:
     if isinstance(expr, MatrixBase):
         return expr.applyfunc(evaluated)
     return expr.func(*[evaluated(a) for a in expr.args]) if expr.args else expr
+
+
+class Terminal(io.StringIO):
+    """A stream that says whether it is a terminal, for the progress lines shown only on one."""
+
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty

@@ -505,12 +505,14 @@ def test_letters_the_post_uses_as_families_are_read_component_by_component(claim
         assert "component by component" in step.detail
 
 
-@pytest.mark.parametrize(("claim", "verdict"), [("\\hat{y} - y", PROVEN), ("y - \\hat{y}", WRONG)])
+@pytest.mark.parametrize(("claim", "verdict"), [("\\hat{y} - y", PROVEN), ("y - \\hat{y}", UNCHECKED)])
 def test_a_result_stated_before_its_definitions_is_judged_with_them(claim, verdict):
+    # Only a proof is taken there: the later definitions may be those of another setting.
     text = f"The result first:\n\n$$\n\\frac{{\\partial L}}{{\\partial z}} = {claim}\n$$\n\n{_FAMILIES}"
     step = check_text(text).findings[0]
     assert step.verdict == verdict, step.detail
-    assert "the definitions the post gives after this line" in step.detail
+    if verdict == PROVEN:
+        assert "the definitions the post gives after this line" in step.detail
 
 
 _BCE = (
@@ -573,9 +575,140 @@ def test_a_function_defined_at_its_variable_is_that_name_alone_and_the_chain_rul
 )
 def test_a_function_named_by_a_word_without_a_formula_is_never_refuted_by_a_random_one(text):
     step = check_text(text).findings[-1]
-    assert step.verdict == UNCHECKED and "has no formula here" in step.detail
+    assert step.verdict == UNCHECKED and "has no formula for" in step.detail
 
 
 def test_a_rule_about_any_function_is_still_refuted():
     rule = "$$f(x) = \\frac{g(x)}{h(x)}$$\n\n$$f'(x) = \\frac{g'(x)h(x) + g(x)h'(x)}{h(x)^2}$$\n"
     assert check_text(rule).findings[-1].verdict == WRONG  # the quotient rule has a minus
+
+
+# -- found by review: each was a false ✗ or an unsound ✓ ----------------------------------------
+
+_SOFTMAX_LATER = (
+    "$$p_i = \\frac{e^{z_i}}{\\sum_k e^{z_k}}$$\n\n$$L = -\\sum_k y_k \\log p_k$$\n\n"
+    "The labels are one-hot.\n\n$$\\frac{\\partial L}{\\partial z_i} = y_i - p_i$$\n"
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The ideal case is $p_i = y_i$ for every class.",
+        "가장 이상적인 경우는 $p_i = y_i$ 이다.",
+        "最理想的情况是 $p_i = y_i$。",
+        "When the label is $y = 1$ the loss reduces to $L = -\\log p_1$.",
+    ],
+)
+def test_a_case_or_a_relation_in_a_sentence_is_not_a_definition(sentence):
+    report = check_text(f"{sentence}\n\n{_SOFTMAX_LATER}")
+    assert report.findings[-1].verdict == WRONG, report.findings[-1].detail  # the sign is wrong
+
+
+def test_a_display_replaces_a_definition_made_in_a_sentence():
+    text = "Here $p_i$ is $p_i = e^{z_i}$.\n\n" + _SOFTMAX_LATER
+    assert [f.verdict for f in check_text(text).findings][:2] == [DEFINITION, DEFINITION]
+
+
+def test_a_multi_label_loss_does_not_need_its_labels_to_sum_to_one():
+    text = (
+        "$$p_k = \\frac{1}{1 + e^{-z_k}}$$\n\n"
+        "$$L = -\\sum_{k=1}^{K} \\left[ y_k \\log p_k + (1 - y_k) \\log(1 - p_k) \\right]$$\n\n"
+        "$$\\frac{\\partial L}{\\partial z_i} = p_i \\sum_{k=1}^{K} y_k - y_i$$\n"
+    )
+    assert check_text(text).findings[-1].verdict == WRONG
+
+
+def test_a_claim_judged_at_the_end_is_only_ever_proven_there():
+    # The MSE line is right for MSE; the definitions that follow are cross-entropy's.
+    text = (
+        "With a squared error:\n\n"
+        "$$\\frac{\\partial L}{\\partial z} = (\\hat{y} - y)\\hat{y}(1 - \\hat{y})$$\n\n"
+        "Cross-entropy instead. Let\n\n$$\\hat{y} = \\frac{1}{1 + e^{-z}}$$\n\n"
+        "$$L = -y \\log \\hat{y} - (1 - y)\\log(1 - \\hat{y})$$\n"
+    )
+    assert check_text(text).findings[0].verdict == UNCHECKED
+
+
+def test_a_defined_function_written_alone_in_a_product_is_not_refuted():
+    text = "$$g(z) = \\frac{1}{1 + e^{-z}}$$\n\n$$\\frac{dg}{dz} = g(1 - g)$$\n"
+    assert check_text(text).findings[-1].verdict != WRONG
+
+
+def test_a_derivative_by_a_scalar_is_not_read_component_by_component():
+    text = (
+        "$$\\hat{y}_i = w x_i + b$$\n\n$$L = \\frac{1}{2N} \\sum_{i=1}^{N} (\\hat{y}_i - y_i)^2$$\n\n"
+        "For a single example:\n\n$$\\frac{\\partial L}{\\partial b} = \\hat{y} - y$$\n"
+    )
+    assert check_text(text).findings[-1].verdict == UNCHECKED
+
+
+def test_a_right_line_after_words_that_leave_a_wrong_one_is_proven():
+    text = (
+        "$$\\hat{y} = wx + b$$\n\n$$L = \\frac{1}{2}(\\hat{y} - y)^2$$\n\n"
+        "$$\\frac{\\partial L}{\\partial w} = (\\hat{y} - y)\\frac{\\partial \\hat{y}}{\\partial w}$$\n\n"
+        "A common mistake is to write\n\n$$= \\hat{y} - y$$\n\nThe correct result keeps the input:\n\n"
+        "$$= (\\hat{y} - y)x$$\n"
+    )
+    assert [f.verdict for f in check_text(text).findings][-2:] == [WRONG, PROVEN]
+
+
+def test_a_proof_for_any_function_holds_for_a_function_named_by_a_word():
+    text = (
+        "$$a = \\mathrm{ReLU}(z)$$\n\n$$L = \\frac{1}{2}(a - y)^2$$\n\n"
+        "$$\\frac{\\partial L}{\\partial a} = a - y$$\n"
+    )
+    assert check_text(text).findings[-1].verdict == PROVEN
+
+
+def test_a_recurrence_is_not_learned_as_a_definition():
+    text = (
+        "The hidden state is $h_t = \\tanh(a_t)$ where $a_t = W h_{t-1} + U x_t$.\n\n"
+        "$$\\frac{\\partial h_t}{\\partial a_t} = 1 - \\tanh^2(a_t)$$\n\n$$= 1 - h_t^2$$\n"
+    )
+    assert [f.verdict for f in check_text(text).findings] == [DEFINITION, PROVEN, PROVEN]
+
+
+def test_a_condition_in_the_sentence_right_after_a_display_binds_it():
+    softmax = "$$p_i = \\frac{e^{z_i}}{\\sum_{k=1}^{N} e^{z_k}}$$\n\n"
+    step = "$$\\frac{\\partial p_i}{\\partial z_j} = -p_i p_j$$\n\n"
+    bound = check_text(f"{softmax}{step}when $i \\neq j$.\n").findings[-1]
+    assert bound.verdict == PROVEN and "i ≠ j" in bound.detail
+    loose = check_text(f"{softmax}{step}This is the Jacobian, and $i \\neq j$ is rare.\n").findings[-1]
+    assert loose.verdict == UNCHECKED
+
+
+def test_an_identity_in_a_free_variable_of_a_function_is_proven():
+    text = (
+        "$$\n\\tanh(x) = \\frac{e^x - e^{-x}}{e^x + e^{-x}}\n$$\n\n"
+        "$$\n\\frac{d}{dx}\\tanh(x) = \\frac{(e^x + e^{-x})^2 - (e^x - e^{-x})^2}{(e^x + e^{-x})^2}"
+        " = 1 - \\tanh^2(x)\n$$\n"
+    )
+    assert [f.verdict for f in check_text(text).findings] == [PROVEN, PROVEN, PROVEN]
+    flipped = check_text(text.replace("= 1 - \\tanh^2(x)", "= 1 + \\tanh^2(x)"))
+    assert flipped.findings[-1].verdict == WRONG
+
+
+def test_a_vector_defined_in_bold_is_not_taken_as_free():
+    # ŷ = Wx + b in bold is not learned; read as free, ∂L/∂W would be 0 and the step a false ✗.
+    text = (
+        "With $\\mathbf{\\hat{y}} = \\mathbf{W}\\mathbf{x} + \\mathbf{b}$ and "
+        "$L = \\frac{1}{2}\\|\\mathbf{\\hat{y}} - \\mathbf{y}\\|^2$:\n\n"
+        "$$\n\\frac{\\partial L}{\\partial \\mathbf{W}}"
+        " = (\\mathbf{\\hat{y}} - \\mathbf{y})\\mathbf{x}^\\top\n$$\n"
+    )
+    findings = check_text(text).findings
+    assert [f.verdict for f in findings] == [DEFINITION, UNCHECKED]  # L, by "and", after "With"
+
+
+def test_a_sentence_in_a_new_section_defines_a_name_anew():
+    text = (
+        "# One\n\n$$L = (a - b)^2$$\n\n# Two\n\nHere the loss is $L = a b$.\n\n"
+        "$$\\frac{\\partial L}{\\partial a} = b$$\n"
+    )
+    assert check_text(text).findings[-1].verdict == PROVEN
+
+
+def test_the_variable_of_a_chain_is_known_on_its_later_links():
+    text = "$$\n\\sigma'(z) = \\frac{e^{-z}}{(1 + e^{-z})^2} = \\sigma(z)(1 - \\sigma(z))\n$$\n"
+    assert [f.verdict for f in check_text(text).findings] == [PROVEN, PROVEN]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.hostile import HUGE_SUM, KINDS, hostile_post
+from bench.hostile import HUGE_SUM, KINDS, SIZES, hostile_post
 from derive.check import check_text
 from derive.check.extract import read_post
 from derive.check.findings import UNCHECKED
@@ -84,11 +84,12 @@ def test_a_mistake_in_a_list_item_is_found_on_its_line():
     assert (finding.line, finding.verdict) == (6, "wrong")
 
 
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("kind", list(KINDS))
-def test_a_file_of_unclosed_delimiters_is_read_to_the_end(tmp_path, kind):
+def test_a_file_of_unclosed_delimiters_is_read_to_the_end(tmp_path, kind, size):
     suffix, _ = KINDS[kind]
     path = tmp_path / f"hostile{suffix}"
-    path.write_text(hostile_post(kind, 250_000), encoding="utf-8")
+    path.write_text(hostile_post(kind, size), encoding="utf-8")
     # No time is asserted (bench/hostile.py measures it); the timeout only keeps a reader that
     # went quadratic from hanging the suite: such a reader took minutes on this file.
     result = subprocess.run(

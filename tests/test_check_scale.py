@@ -14,7 +14,7 @@ import time
 import pytest
 
 from bench.posts import long_post, long_post_with_mistakes
-from derive.check import check_text, judge
+from derive.check import check_text, judge, proving
 from derive.check.findings import DEFINITION, PROVEN, UNCHECKED, WRONG
 
 EQUATIONS = 50
@@ -61,8 +61,8 @@ def test_the_proof_memo_never_outgrows_its_cap_and_changes_no_verdict(long, monk
             Memo.largest = max(Memo.largest, len(self))
 
     cap = 8
-    monkeypatch.setattr(judge, "_PROOFS", Memo())
-    monkeypatch.setattr(judge, "PROOF_MEMO_ENTRIES", cap)
+    monkeypatch.setattr(proving, "_PROOFS", Memo())
+    monkeypatch.setattr(proving, "PROOF_MEMO_ENTRIES", cap)
     again = check_text(text)
     assert 0 < Memo.largest <= cap
     assert _verdicts(again) == _verdicts(report)
@@ -74,14 +74,14 @@ def test_a_proof_sees_only_the_definitions_it_relies_on(monkeypatch):
     unused = "\n".join(f"$$\n\\text{{w{n}}} = \\frac{{{n + 1}}}{{{n + 2}}}\n$$\n" for n in range(200))
     text = unused + long_post(20, seed=1)
     sizes = []
-    real = judge.Context
+    real = proving.Context
 
     def context(definitions, *args):
         sizes.append(len(definitions))
         return real(definitions, *args)
 
-    monkeypatch.setattr(judge, "_PROOFS", {})
-    monkeypatch.setattr(judge, "Context", context)
+    monkeypatch.setattr(proving, "_PROOFS", {})
+    monkeypatch.setattr(proving, "Context", context)
     report = check_text(text)
     assert report.count(DEFINITION) >= 203 and report.count(PROVEN) >= 10
     assert sizes and max(sizes) <= 3  # the loss, the softmax and its denominator at most
@@ -95,7 +95,7 @@ def test_when_the_post_s_time_is_spent_every_step_left_is_unchecked_with_the_rea
         calls.append(None)
         return 1000.0 if len(calls) <= 12 else 0.0
 
-    monkeypatch.setattr(judge, "_PROOFS", {})
+    monkeypatch.setattr(proving, "_PROOFS", {})
     monkeypatch.setattr(judge._Judge, "seconds_left", seconds_left)
     report = check_text(text)
     assert len(report.findings) == 30
@@ -120,7 +120,7 @@ def test_a_time_limit_is_not_swallowed_by_except_exception():
     # SymPy and the verifier catch Exception around computations that may fail; the end of a
     # step's time must get through them, or the step runs on with no alarm left.
     end = time.monotonic() + 10
-    with pytest.raises(judge._Expired), judge._time_limit(0.05):
+    with pytest.raises(proving._Expired), proving._time_limit(0.05):
         while time.monotonic() < end:
             with contextlib.suppress(Exception):
                 sum(range(1000))

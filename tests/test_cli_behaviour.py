@@ -4,7 +4,6 @@ for an unwritable stdout and for Ctrl-C at any moment."""
 
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import Terminal
 
 from bench.posts import long_post
 from cli import _Progress, cli
@@ -80,19 +80,10 @@ def test_terminal_escapes_from_a_post_are_shown_escaped():
     assert "\\x1b]0;owned\\x07" in text and "post\\x1b[2J.md" in text
 
 
-class _Terminal(io.StringIO):
-    def __init__(self, tty: bool) -> None:
-        super().__init__()
-        self.tty = tty
-
-    def isatty(self) -> bool:
-        return self.tty
-
-
 @pytest.mark.parametrize(("stderr_tty", "stdout_tty", "shown"), [(True, True, True), (True, False, False)])
 def test_progress_is_one_updating_line_and_only_on_a_terminal(stderr_tty, stdout_tty, shown):
-    stream = _Terminal(stderr_tty)
-    progress = _Progress(stream, delay=0, verb="checking", output=_Terminal(stdout_tty))
+    stream = Terminal(stderr_tty)
+    progress = _Progress(stream, delay=0, verb="checking", output=Terminal(stdout_tty))
     for done in range(1, 4):
         progress(done, 3, "post.md")
     progress.close()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import broken
+from conftest import Terminal, broken
 from sympy import Integer
 
 from cli import _Progress, cli
@@ -113,15 +112,6 @@ def test_the_command_reuses_proofs_and_no_cache_ignores_them(tmp_path, monkeypat
     assert not (tmp_path / "unused" / "proofs").exists()
 
 
-class _Terminal(io.StringIO):
-    def __init__(self, tty: bool) -> None:
-        super().__init__()
-        self.tty = tty
-
-    def isatty(self) -> bool:
-        return self.tty
-
-
 class _Clock:
     def __init__(self) -> None:
         self.now = 0.0
@@ -131,7 +121,7 @@ class _Clock:
 
 
 def test_progress_shows_on_a_terminal_once_a_run_takes_a_second():
-    terminal, clock = _Terminal(tty=True), _Clock()
+    terminal, clock = Terminal(tty=True), _Clock()
     progress = _Progress(terminal, clock=clock)
     progress(0, 56, "(1) loss: definition")
     assert terminal.getvalue() == ""
@@ -143,7 +133,7 @@ def test_progress_shows_on_a_terminal_once_a_run_takes_a_second():
 
 
 def test_progress_stays_quiet_off_a_terminal():
-    pipe, clock = _Terminal(tty=False), _Clock()
+    pipe, clock = Terminal(tty=False), _Clock()
     progress = _Progress(pipe, clock=clock)
     clock.now = 10.0
     progress(1, 2, "(2) chain: step")
@@ -178,6 +168,6 @@ def test_check_reuses_proofs_and_no_cache_ignores_them(tmp_path, monkeypatch):
 
 def _forget_proofs_made_in_this_process(patch) -> None:
     # The checker also remembers proofs within one process; only the disk cache may answer.
-    from derive.check import judge
+    from derive.check import proving
 
-    patch.setattr(judge, "_PROOFS", {})
+    patch.setattr(proving, "_PROOFS", {})

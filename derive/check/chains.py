@@ -14,6 +14,7 @@ from sympy import (
     Symbol,
 )
 from sympy.core.function import AppliedUndef
+from sympy.matrices.expressions import MatrixSymbol
 
 from derive.check.definitions import names_in
 from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link
@@ -152,6 +153,8 @@ class ChainRules:
         if len(sides) == 2 and self._defines(head, sides[1]):
             self.define(piece, head, sides[1])
             return None
+        if len(sides) == 2 and isinstance(head, MatrixSymbol) and not numbers_only(sides[1]):
+            self.vector_defined(head)
         if len(sides) > 2 and self._defines(head, sides[1]) and not self._known(head):
             # y_i = e^{a_i}/Σ_j e^{a_j} = 1 − …: the first equality defines y, the rest is a chain.
             self.define(piece, head, sides[1])
@@ -245,13 +248,17 @@ class ChainRules:
                         carried.counterexample,
                     )
             if follows_anchor is not None:
-                if link.verdict == WRONG:
+                previous = chain.last_finding.line if chain.last_finding is not None else None
+                # Prose before this row stands between it and a wrong line above, not a side.
+                words_between = self.after_prose and previous != source.last
+                if link.verdict == WRONG and previous is not None and not words_between:
                     # The step as written does not hold: the line differs from the one before it.
                     # That it is right again (a second mistake cancels the first, or the line
-                    # before was a typo) is said, and the chain goes on from here.
-                    previous = chain.last_finding.line if chain.last_finding is not None else None
+                    # before was a typo) is said, and the chain goes on from here. With words
+                    # between ("the correct result is"), the post has left the wrong line itself.
+                    before = "the side before it" if previous == source.last else f"line {previous}"
                     undone = (
-                        f"does not follow from line {previous} ({link.detail}), though it agrees "
+                        f"does not follow from {before} ({link.detail}), though it agrees "
                         f"with line {chain.anchor_line} again: the mistake is undone here"
                     )
                     shown = Link(WRONG, undone, link.counterexample)
@@ -265,6 +272,9 @@ class ChainRules:
                 if link.verdict == WRONG and chain.error_line is None:
                     chain.error_line = source.last
                 self._record(piece, label, source, link, note, side)
+                alone = len(sides) == 1 and chain.last == chain.head  # a claim of one link
+                if link.later is not None and link.verdict == UNCHECKED and alone:
+                    self.deferred.append((len(self.findings) - 1, link.later, chain))
                 chain.last_good = after_link(chain.last_good, link.verdict)
             chain.last = side_value
             chain.last_finding = self.findings[-1]
@@ -281,8 +291,6 @@ class ChainRules:
             detail = f"{detail}; {note}"
         first = source.first if source.first != source.last else 0
         self.note(source.last, label, source.text, link.verdict, detail, link.counterexample, first)
-        if link.later is not None and link.verdict == UNCHECKED:
-            self.deferred.append((len(self.findings) - 1, link.later))
 
     def premise(self, piece: Piece, statement: Statement) -> None:
         """``f(x) = g(x)/h(x) →``: f is g/h in what follows on this row."""

@@ -11,6 +11,7 @@ from sympy import (
     Derivative,
     Dummy,
     Expr,
+    Function,
     Indexed,
     IndexedBase,
     Integer,
@@ -21,9 +22,10 @@ from sympy import (
 )
 from sympy.core.function import AppliedUndef
 from sympy.core.symbol import Str
+from sympy.matrices.expressions import MatrixSymbol
 
 from derive.algebra import Definition
-from derive.check.findings import DEFINITION, PROVEN
+from derive.check.findings import DEFINITION, PROVEN, UNCHECKED
 from derive.check.layout import Piece
 from derive.check.reader import Cases
 from derive.check.understand import standard_definition
@@ -50,6 +52,29 @@ class DefinitionRules:
         # A name defined in terms of itself is an equation to check, not a definition.
         return not (isinstance(value, Basic) and value.has(Definition(name, value).head))
 
+    def _recurrence(self, name, value) -> str | None:
+        """Why ``name = value`` is a recurrence rather than a definition, or None.
+
+        a_t = W h_{t−1} + U x_t after h_t = tanh(a_t) gives h_t in terms of h_{t−1}: unfolded, it
+        would never end. It relates the steps to each other; it defines neither.
+        """
+        own = name_of(Definition(name, value).head)
+        if not isinstance(value, Basic):
+            return None
+        through = [d for d in self._relied_on(value) if own in names_in(d.expression)]
+        if not through and not (isinstance(name, Indexed) and own in names_in(value)):
+            return None
+        via = f" through {name_of(through[0].head)}" if through else ""
+        return f"{own} in terms of itself{via}: a recurrence, not a definition"
+
+    def vector_defined(self, name: MatrixSymbol) -> None:
+        """ŷ = Wx + b in bold: a definition the checker does not learn. Unless the post defines
+        the entries of ŷ (as the J_ij of J = diag(p) − ppᵀ), ŷ is not free: a step that reaches
+        it is ?, where a free ŷ would make ∂L/∂W = 0."""
+        heads = self._named.get(name.name, ())
+        if all(isinstance(head, Symbol) for head in heads):
+            self.unlearned.add(name.name)
+
     def _known(self, name) -> bool:
         """Whether ``name`` (p_i, L, f(x)) has a definition already."""
         return Definition(name, name).head in self.definitions
@@ -58,6 +83,11 @@ class DefinitionRules:
         definition = Definition(name, value)
         head = definition.head
         known = self.definitions.get(head)
+        if known is not None and head in self.weak and piece.role == "main":
+            # Defined in a sentence first, then in a display: the display is the definition.
+            self._forget(head)
+            self.weak.discard(head)
+            known = None
         if known is not None and name_of(head) in self.assumed:
             # The post defines S itself: its own definition replaces the standard one taken for it.
             self._forget(head)
@@ -89,6 +119,10 @@ class DefinitionRules:
             detail = f"{link.detail}; {where}" if link.verdict == PROVEN else link.detail
             self.note(piece.line, piece.label, piece.source, link.verdict, detail, link.counterexample)
             return
+        recurrence = self._recurrence(name, value)
+        if recurrence is not None:
+            self.note(piece.line, piece.label, piece.source, UNCHECKED, recurrence)
+            return
         # p_i = e^{z_i}/S with S nowhere defined: S is the softmax's denominator, not a constant.
         unknown = sorted(n for n in names_in(value) if self._names[n] <= 0 and n not in self.assumed)
         taken = [n for n in unknown if self._assume_standard([n], [value])]
@@ -97,15 +131,17 @@ class DefinitionRules:
         if taken:
             detail += "; assumes " + "; ".join(self.assumed[n] for n in taken)
         self.note(piece.line, piece.label, piece.source, DEFINITION, detail)
-        if (
-            isinstance(name, AppliedUndef)
-            and name_of(head) in self.names.values
-            and not self._known(Symbol(name_of(head)))
-        ):
-            # J(w) = … and then ∂J/∂w: the name alone is the function at its own variables.
-            alone = Symbol(name_of(head))
-            self._learn(Definition(alone, value), piece.line)
-            self.assumed[alone.name] = f"{alone} read as {name}, defined on line {piece.line}"
+        self._define_alone(name, value, piece.line)
+
+    def _define_alone(self, name, value, line: int) -> None:
+        """J(w) = … in a post that also writes J alone (∂J/∂w): J is the function at its own
+        variables, and the report says so wherever a step relies on it."""
+        if not isinstance(name, AppliedUndef):
+            return
+        alone = Symbol(name.func.__name__)
+        if alone.name in self.names.values and not self._known(alone):
+            self._learn(Definition(alone, value), line)
+            self.assumed[alone.name] = f"{alone} read as {name}, defined on line {line}"
 
     def _learn(self, definition: Definition, line: int) -> None:
         head, expression = definition.head, definition.expression
@@ -126,16 +162,20 @@ class DefinitionRules:
         self._named[name_of(head)].discard(head)
         self._label_families.pop(head, None)
 
-    def _undefined(self, *exprs) -> list[str]:
+    def _undefined(self, *exprs, variables: tuple = ()) -> list[str]:
         """Names a statement uses that are neither defined, nor variables of a definition, nor
-        what it differentiates by or calls a function at. By name: a letter known as a scalar
-        y may be a family y_i later on, and the other way round."""
-        here = set()
+        what it (or its chain: ``variables``) differentiates by or calls a function at. By name:
+        a letter known as a scalar y may be a family y_i later on, and the other way round."""
+        here = {name_of(v.base if isinstance(v, Indexed) else v) for v in variables}
         for expr in exprs:
             for derivative in expr.atoms(Derivative):
                 here |= {name_of(v.base if isinstance(v, Indexed) else v) for v in derivative.variables}
             for call in expr.atoms(AppliedUndef):
                 here |= {name_of(argument) for argument in call.args}
+            # tanh(x), e^{x}: a letter that is a function's whole argument is its variable.
+            for call in expr.atoms(Function):
+                here |= {a.name for a in call.args if type(a) is Symbol}
+                here |= {name_of(a.base) for a in call.args if isinstance(a, Indexed)}  # e^{z_k}
 
         def known(name: str) -> bool:
             return name in here or self._names[name] > 0
@@ -154,6 +194,11 @@ class DefinitionRules:
                 if not atom.is_integer and not known(atom.name):
                     names.add(name_of(atom))
             names |= self._varying(expr)
+        if self.unlearned:
+            # ŷ = Wx + b in bold: defined by the post in a form not learned, so not a free vector.
+            reached = set().union(*(names_in(e) for e in exprs))
+            reached |= set().union(*(names_in(d.expression) for d in self._relied_on(*exprs)))
+            names |= reached & self.unlearned
         return sorted(names)
 
     def _varying(self, expr: Basic) -> set[str]:
@@ -223,13 +268,17 @@ def names_of(definition: Definition) -> set[str]:
     return {name_of(definition.head)} | {name_of(a.base if isinstance(a, Indexed) else a) for a in atoms}
 
 
-def label_family(expression) -> Basic | None:
-    """In a loss such as −Σ y_k log p_k, or −Σ [y_k log p_k + (1 − y_k) log(1 − p_k)], the
-    family y that weighs the logarithms."""
+def label_family(expression, *, binary: bool = False) -> Basic | None:
+    """In a loss such as −Σ y_k log p_k, the family y that weighs the logarithms.
+
+    With ``binary``, also in −Σ [y_k log p_k + (1 − y_k) log(1 − p_k)]: its labels need not sum
+    to one, so it is found only where asked (for the final result), never for the Σ y = 1 rule.
+    """
     if not isinstance(expression, Basic):
         return None
     for total in expression.atoms(Sum):
-        for term in Add.make_args(total.function):
+        terms = Add.make_args(total.function) if binary else (total.function,)
+        for term in terms:
             for factor in Mul.make_args(term):
                 if isinstance(factor, Indexed) and term.has(log):
                     return factor.base

@@ -4,8 +4,10 @@
 :mod:`~derive.check.layout`), read it (:mod:`~derive.check.reader`), understand the post
 (:mod:`~derive.check.understand`: its letters, names, conditions and standard meanings), and
 judge it here, a block at a time, with the rules for chains (:mod:`~derive.check.chains`),
-definitions (:mod:`~derive.check.definitions`), links (:mod:`~derive.check.links`) and the
-final result (:mod:`~derive.check.result`); :mod:`~derive.check.report` prints the findings.
+definitions (:mod:`~derive.check.definitions`), links (:mod:`~derive.check.links`), proofs
+(:mod:`~derive.check.proving`) and the final result (:mod:`~derive.check.result`);
+:mod:`~derive.check.report` prints the findings. A claim stated before the definitions it uses
+is judged again once the post is read (``_Judge.revisit``).
 
 The post is read in order, as a reader would. Definitions (``p_i = …``, ``S = …``, ``L = …``)
 are learned as they come and used for every later step. A row that begins with ``=`` continues
@@ -18,13 +20,10 @@ from __future__ import annotations
 import itertools
 import math
 import re
-import signal
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from sympy import (
     Basic,
@@ -34,12 +33,12 @@ from sympy import (
     Ne,
     Symbol,
 )
+from sympy.matrices.expressions import MatrixSymbol
 
-from derive import proofcache
-from derive.algebra import Context, Definition
+from derive.algebra import Definition
 from derive.check.chains import Chain, ChainRules, numbers_only
-from derive.check.definitions import DefinitionRules, concrete_size, name_of
-from derive.check.extract import Block, inline_claims, read_post
+from derive.check.definitions import DefinitionRules
+from derive.check.extract import Block, Post, inline_claims, read_post
 from derive.check.findings import (
     DEFINITION,
     PROVEN,
@@ -49,7 +48,8 @@ from derive.check.findings import (
     Report,
 )
 from derive.check.layout import Piece, pieces
-from derive.check.links import LinkRules, relevant
+from derive.check.links import LinkRules
+from derive.check.proving import STEP_SECONDS, ProofRules, _Expired, _time_limit
 from derive.check.reader import (
     Letters,
     PostNames,
@@ -63,37 +63,31 @@ from derive.check.tokens import ShapesDoNotMultiply
 from derive.check.understand import (
     INDEX_RELATION,
     ProseCase,
+    case_after,
     introduces_definition,
     printed_decimals,
     prose_case,
 )
 from derive.proofcache import ProofCache
-from derive.verify import Proof, Verifier
 
 # What bounds the time and memory of checking one post (tested in tests/test_check_scale.py):
 #
-# - Time. Every proof, and the reading of every statement, runs under STEP_SECONDS and under
-#   what is left of the post's POST_SECONDS (``_Judge.seconds_left``); once those are spent,
+# - Time. Every proof, and the reading of every statement, runs under STEP_SECONDS (proving.py) and
+#   under what is left of the post's POST_SECONDS (``_Judge.seconds_left``); once those are spent,
 #   every step left is reported ? with the reason, so no post runs on for hours, whatever it
 #   holds. Finding the math (extract.py, layout.py) runs under POST_SECONDS too. What runs
 #   between proofs is linear in the post: a proof gets only the definitions its statement
 #   relies on (``_Judge._relied_on``), and the names and labels known so far are kept up to
 #   date as definitions come, so a step late in a long post costs what it costs early on.
 #   The limits need SIGALRM, so the main thread; elsewhere the budget is kept between proofs.
-# - Memory. The post and its findings (linear); the proof memo, at most PROOF_MEMO_ENTRIES
+# - Memory. The post and its findings (linear); the proof memo (proving.py), at most PROOF_MEMO_ENTRIES
 #   statements (each of at most reader.MAX_TOKENS tokens) with the definitions they rely on;
 #   and caches bounded by entry count: SymPy's LRU cache (SYMPY_CACHE_SIZE, 1000 per
 #   function) and the lru_caches of derive.algebra and derive.verify.
 
-#: Longest time for one proof, and for reading one statement.
-STEP_SECONDS = 10
 #: Longest time for one post. Thousands of steps that each take nearly STEP_SECONDS would
 #: otherwise take hours; a 2,000-equation post takes about a minute.
 POST_SECONDS = 600
-#: Proofs kept in memory, shared by the posts of one process (one derivation in several
-#: formats and languages is checked once); all are dropped when it is full.
-PROOF_MEMO_ENTRIES = 20_000
-_PROOFS: dict = {}
 
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t].*$|\\(?:sub)*section\*?\{.*$|<h[1-6][^>]*>.*?</h[1-6]>", re.M)
 #: ``$r = 1$`` in prose, in the inline delimiters of Markdown, GitHub (``$`…`$``) and LaTeX (``\(…\)``).
@@ -173,28 +167,50 @@ def check_text(
     except _Expired:
         reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
-    judge = _Judge(letters, assumption, deadline, cache, names)
-    judge.naming_only = frozenset((block.line, block.tex) for block in named)
+    judge = _Judge(letters, assumption, deadline, cache, names, {(block.line, block.tex) for block in named})
+    lines = text.split("\n")
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    judge.heading_lines = tuple(number for number, line in enumerate(lines, 1) if _HEADING_LINE.match(line))
     for done, (block, found) in enumerate(blocks, start=1):
-        judge.block(block, found)
+        after = "" if block.inline else _text_after(text, block, starts)
+        judge.block(block, found, after)
         if progress is not None:
             progress(done, len(blocks))
     judge.revisit()
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
 
 
-def _inline_definitions(text: str, post, claims: tuple[Block, ...]) -> tuple[Block, ...]:
+#: A heading of Markdown or LaTeX, where a new section begins.
+_HEADING_LINE = re.compile(r" {0,3}#{1,6}\s|\s*\\(?:sub)*section\*?\{")
+#: What closes a display, before the words that follow it.
+_CLOSING = re.compile(r"^\s*(?:\$\$|\\\]|```+|\\end\{[a-z]+\*?\})?[ \t]*(?:\{#eq-[\w-]+\})?")
+
+
+def _text_after(text: str, block: Block, starts: list[int]) -> str:
+    """The words right after a display in the post, or "" where its TeX is not found as written."""
+    if block.line - 1 >= len(starts):
+        return ""
+    start = starts[block.line - 1]
+    at = text.find(block.tex, start, start + len(block.tex) + 200)  # near its line: linear in the post
+    if at < 0:
+        return ""
+    rest = text[at + len(block.tex) : at + len(block.tex) + 400]
+    return rest[_CLOSING.match(rest).end() :]
+
+
+def _inline_definitions(text: str, post: Post, claims: tuple[Block, ...]) -> tuple[Block, ...]:
     """Inline formulas that may define a name ("the loss is $L = -\\sum_k y_k \\log p_k$"): the
     judge learns the ones that read as a definition and passes over the rest, as prose."""
     claimed = {(block.line, block.tex) for block in claims}
     lines = text.split("\n")
-    found = []
+    found: list[Block] = []
     for line, tex in post.inline:
         sentence = lines[line - 1] if line - 1 < len(lines) else ""
         at = sentence.find(tex)
-        before = sentence[: at if at >= 0 else len(sentence)]
-        before = before.rstrip(" $\\(").rstrip()
-        if "=" in tex and (line, tex) not in claimed and introduces_definition(before):
+        if at < 0 or "=" not in tex or (line, tex) in claimed:
+            continue
+        after_definition = bool(found) and found[-1].line == line
+        if introduces_definition(sentence[:at].rstrip(" $\\("), after_definition):
             found.append(Block(line, tex, None, sentence, inline=True))
     return tuple(found)
 
@@ -248,7 +264,7 @@ def _glued(blocks: tuple[Block, ...]):
     return result
 
 
-class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
+class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules):
     def __init__(
         self,
         letters: Letters,
@@ -256,6 +272,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         deadline: float = math.inf,
         cache: ProofCache | None = None,
         names: PostNames | None = None,
+        naming_only: set[tuple[int, str]] | None = None,
     ) -> None:
         self.letters = letters
         self.names = names or PostNames()
@@ -283,14 +300,27 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         self.row_conditions: tuple | None = ()
         self.assumed: dict[str, str] = {}  # name → the standard definition taken for it, as shown
         self.printed: dict = {}  # decimals the post prints, by value, with their places
-        #: Findings whose names the post defines only later, with the link to judge again.
-        self.deferred: list[tuple[int, tuple]] = []
+        #: Findings whose names the post defines only later: the position of each, the link to
+        #: judge again, and its chain (a claim on its own, which nothing went on from).
+        self.deferred: list[tuple[int, tuple, Chain]] = []
         #: Inline formulas (line, TeX) that count only if they define a name.
-        self.naming_only: frozenset = frozenset()
+        self.naming_only = frozenset(naming_only or ())
+        #: Heads defined in a sentence, which a display's definition replaces.
+        self.weak: set[Basic] = set()
+        #: Names the post defines in a form the checker does not learn (a bold ŷ = Wx + b).
+        self.unlearned: set[str] = set()
+        #: Whether prose stands between the row being judged and the one before it.
+        self.after_prose = False
+        #: The lines of the post's headings: a sentence in a new section may define a name anew.
+        self.heading_lines: tuple[int, ...] = ()
+        #: The case the sentence right after the display states ("…, when $i \\neq j$"), if any.
+        self.case_after: ProseCase | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
-    def block(self, block: Block, found) -> None:
+    def block(self, block: Block, found, text_after: str = "") -> None:
+        """Judge one display (or inline formula); ``text_after`` is the prose that follows it."""
+        self.case_after = case_after(text_after, self.letters.index_letters)
         if block.inline and (block.line, block.tex) in self.naming_only:
             self.inline_definition(found)
             return
@@ -320,6 +350,8 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
                 ]
                 self.case = (*kept, Eq(index, Integer(number)))
         broken = None  # the line of an unreadable row that later rows of the block continue
+        # Words between a wrong line and the next ("the correct result is") say the post knows.
+        self.after_prose = bool(block.prose_before.strip())
         for piece in found:
             continuing = piece.row > 0 and piece.role == "main" and current is not None
             variable = current.variable if current is not None else self._recent_variable()
@@ -371,6 +403,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
                 self._assumed(first, assumptions)
             if piece.role == "main" and chain is not None:
                 current = chain
+            self.after_prose = False
 
     def readings(self, piece: Piece, statements: list[Statement], current: Chain | None):
         """Judge every reading of a row; keep the outcome only if all of them agree.
@@ -381,6 +414,8 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         if len(statements) == 1:
             return self.one_reading(piece, statements[0], current), True
         before = self._state()
+        # A row read several ways is never judged again at the end, where one reading would do.
+        deferred = len(self.deferred)
         outcomes = []
         for statement in statements:
             self._restore(before)
@@ -389,9 +424,12 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
             # Two readings that define a name differently disagree, even if both are definitions.
             outcomes.append((verdicts, [(d.name, d.expression) for d in self.definitions.values()]))
         self._restore(before)
+        del self.deferred[deferred:]
         if any(outcome != outcomes[0] for outcome in outcomes[1:]):
             return None, False
-        return self.one_reading(piece, statements[0], current), True
+        chain = self.one_reading(piece, statements[0], current)
+        del self.deferred[deferred:]
+        return chain, True
 
     def one_reading(self, piece: Piece, statement: Statement, current: Chain | None) -> Chain | None:
         statement = self._localize(statement)
@@ -440,20 +478,25 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         """Judge again, with every definition of the post, a link whose names were defined only
         after it: a post that states its result first and derives it after."""
         self.case, self.prose_case, self.row_conditions = (), None, ()
-        for position, (a, b, conditions) in self.deferred:
+        for position, (a, b, conditions), chain in self.deferred:
             if self.seconds_left() <= 0:
                 return
+            finding = self.findings[position]
+            if chain.last_finding is not finding:
+                continue  # later rows went on from it: the chain is judged as it was written
             link = self.link(a, b, None, conditions)
-            if link.verdict in (PROVEN, WRONG):
+            # Only a proof is taken: a post that compares two losses uses letters the later one
+            # redefines, and a ✗ against definitions made for another setting would be a guess.
+            if link.verdict == PROVEN:
+                read_with = finding.detail.partition("; read with ")[2]
                 detail = f"{link.detail}; judged with the definitions the post gives after this line"
                 self.findings[position] = replace(
-                    self.findings[position],
-                    verdict=link.verdict,
-                    detail=detail,
-                    counterexample=link.counterexample,
+                    finding,
+                    verdict=PROVEN,
+                    detail=f"{detail}; read with {read_with}" if read_with else detail,
                 )
 
-    def inline_definition(self, found) -> None:
+    def inline_definition(self, found: list[Piece] | Unreadable) -> None:
         """``$\\hat{y} = wx + b$`` in a sentence: a definition of a name not defined yet, learned as
         a display's would be. Anything else (``$y = 1$``, ``$i = j$``, a restatement) is prose here:
         a sentence's "when $y = 1$" is a case, not a definition."""
@@ -471,8 +514,23 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         if len(sides) != 2 or not isinstance(sides[1], Basic) or not sides[1].free_symbols:
             return
         name, value = sides
-        if self._defines(name, value) and not self._known(name) and not numbers_only(value):
-            self.define(replace(piece, role="side"), name, value)
+        if isinstance(value, (Symbol, Indexed)) or value.is_number or numbers_only(value):
+            return  # "$p_i = y_i$", "$y = 1$": a relation or a value, not a formula for a name
+        if isinstance(name, MatrixSymbol):
+            self.vector_defined(name)
+            return
+        if not self._defines(name, value) or self._recurrence(name, value) is not None:
+            return
+        head = Definition(name, value).head
+        if self._known(name):
+            # "and $L = ½‖ŷ − y‖²$" in a new section: a new L, not a restatement of the old one.
+            since = self.defined_at[head]
+            if head not in self.weak and not any(since < at <= piece.line for at in self.heading_lines):
+                return
+            self._forget(head)
+        self.define(replace(piece, role="side"), name, value)
+        # A display that defines the name later is the post's own definition, not a claim.
+        self.weak.add(head)
 
     def inline_claim(self, block: Block, found) -> None:
         """A formula in a sentence: judged on its own, in the case stated nearest to it in its
@@ -519,144 +577,3 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ResultRules):
         self, line: int, label, source: str, verdict: str, detail: str, counterexample=None, first_line=0
     ) -> None:
         self.findings.append(Finding(line, label, source, verdict, detail, counterexample, first_line))
-
-    # -- proving: the memo and the time limits; the rules are in links.py -----------------
-
-    def _prove(self, a, b, conditions) -> Proof:
-        # Index relations bring no definitions, so one lookup serves to drop the irrelevant ones.
-        definitions = self._relied_on(a, b, *conditions)
-        conditions = relevant(conditions, a, b, definitions)
-        # The same statement under the same definitions has the same proof: posts of one
-        # derivation in several formats and languages are checked once.
-        key = (a, b, conditions, definitions, self.letters)
-        if key in _PROOFS:
-            return _PROOFS[key]
-        seconds = self.seconds_left()
-        if seconds <= 0:
-            return Proof(False, "none", self.out_of_time())
-        try:
-            proof = self._prove_now(a, b, conditions, definitions, min(STEP_SECONDS, seconds))
-        except _Expired:
-            if seconds < STEP_SECONDS:  # cut short by the post's time, not its own: not kept
-                return Proof(False, "none", self.out_of_time())
-            proof = Proof(False, "none", f"gave up after {STEP_SECONDS} s")
-        if len(_PROOFS) >= PROOF_MEMO_ENTRIES:
-            _PROOFS.clear()
-        _PROOFS[key] = proof
-        return proof
-
-    def _prove_now(self, a, b, conditions, definitions: tuple[Definition, ...], seconds: float) -> Proof:
-        size = self.letters.size
-        columns = self.letters.columns
-        ranges = tuple((Symbol(v, integer=True, positive=True), columns) for v in self.letters.column_indices)
-        context = Context(definitions, size, ranges)
-        exprs = [e for e in (a, b) if isinstance(e, Basic)]
-        concrete = concrete_size(exprs, size)
-        if concrete is not None:
-            values = {size: Integer(concrete)}
-            if columns is not None:  # W_{3,2} x_2: the example's own number of inputs
-                values[columns] = Integer(_concrete_columns(exprs, self.letters) or concrete)
-            context = context.instantiate(values)
-            conditions = tuple(c.xreplace(values) for c in conditions)
-        sizes = (concrete,) if concrete is not None else (2, 3, 4)
-        # Concrete cases prove a worked example; a general statement needs a proof for every N.
-        verifier = Verifier(context, exact_sizes=sizes, by_instances=concrete is not None)
-        real = _real_reading(verifier, a, b, conditions)
-        if real is not None and self.cache is not None:
-            # A real reading is kept only where the plain one failed: a warm run starts there.
-            known = self.cache.get(self.cache.key(*real.statement))
-            if known is not None:
-                return real.shown(known)
-        started = time.monotonic()
-        with _time_limit(seconds):
-            proof = proofcache.prove(verifier, a, b, conditions, self.cache)
-        if proof.verified or proof.counterexample is not None or real is None:
-            return proof
-        # The quantities of an ML post are real numbers: log e^m = m needs m real. Tried
-        # second, so the assumption is made, and reported, only where a proof needs it.
-        with _time_limit(seconds - (time.monotonic() - started)):
-            again = proofcache.prove(*real.statement, self.cache)
-        return real.shown(again) if again.verified else proof
-
-
-@dataclass(frozen=True)
-class _RealReading:
-    """A statement with its plain names read as real numbers: the verifier, both sides and the
-    conditions, as :func:`proofcache.prove` takes them, and the names."""
-
-    statement: tuple
-    names: tuple[str, ...]
-
-    def shown(self, proof: Proof) -> Proof:
-        plural = "s" if len(self.names) > 1 else ""
-        return replace(proof, method=f"{proof.method}; {', '.join(self.names)} read as real number{plural}")
-
-
-def _real_reading(verifier: Verifier, a, b, conditions) -> _RealReading | None:
-    context = verifier.context
-    real = _as_real(context, a, b, *conditions)
-    if not real:
-        return None
-    definitions = tuple(
-        Definition(d.name.xreplace(real), d.expression.xreplace(real), d.opaque) for d in context.definitions
-    )
-    statement = (
-        replace(verifier, context=Context(definitions, context.size, context.ranges)),
-        a.xreplace(real),
-        b.xreplace(real),
-        tuple(c.xreplace(real) for c in conditions),
-    )
-    return _RealReading(statement, tuple(sorted(s.name for s in real)))
-
-
-def _as_real(context: Context, *exprs: Basic) -> dict[Symbol, Symbol]:
-    """The plain names of a statement and its definitions, each as a real symbol of that name."""
-    found: set[Symbol] = set()
-    families: set[Basic] = set()  # z of z_k: indexed quantities are real already
-    for expr in (*exprs, *(d.as_eq() for d in context.definitions)):
-        if isinstance(expr, Basic):
-            found |= {s for s in expr.free_symbols if isinstance(s, Symbol)}
-            families |= {atom.base.label for atom in expr.atoms(Indexed)}
-    sizes = set(context.sizes) | families
-    return {
-        s: Symbol(s.name, real=True)
-        for s in sorted(found, key=str)
-        if s not in sizes and s.is_integer is not True and s.is_real is not True and type(s) is Symbol
-    }
-
-
-def _concrete_columns(exprs, letters: Letters) -> int | None:
-    """The number of inputs of a worked example: the largest column of W_{ab} or index of x_j."""
-    numbers = []
-    for expr in exprs:
-        for atom in expr.atoms(Indexed):
-            if len(atom.indices) == 2 and atom.indices[1].is_Integer:
-                numbers.append(int(atom.indices[1]))
-            elif name_of(atom.base) in letters.column_families and atom.indices[0].is_Integer:
-                numbers.append(int(atom.indices[0]))
-    return max(numbers) if numbers else None
-
-
-class _Expired(BaseException):
-    """The end of a time limit. Not an Exception: SymPy and the verifier catch Exception where
-    a computation may fail (a failed cancel() is "not zero"); caught there, a TimeoutError
-    would let the step run on past its limit with no alarm left."""
-
-
-@contextmanager
-def _time_limit(seconds: float):
-    """Stop a proof that runs too long; SymPy can take unbounded time on hostile input."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum, frame):
-        raise _Expired
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))  # zero would mean no limit at all
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)

@@ -57,7 +57,9 @@ class LinkRules:
         """Prove ``a = b`` under the conditions the row's formula states; the report names them,
         and every standard definition the proof relies on."""
         if self.row_conditions is None:
-            result = self._link(a, b, chain, conditions)
+            # A condition the checker cannot read stays with the row: no ✗, and no second look
+            # at the end without it.
+            result = replace(self._link(a, b, chain, conditions), later=None)
             if result.verdict == WRONG:
                 reason = "it may hold under the condition the formula states, which the checker cannot read"
                 return Link(UNCHECKED, reason)
@@ -75,6 +77,17 @@ class LinkRules:
         return result
 
     def _link(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
+        link = self._link_any_function(a, b, chain, conditions)
+        if link.verdict == WRONG:
+            formless = self._named_functions_without_formula([e for e in (a, b) if isinstance(e, Basic)])
+            if formless:
+                # f, g, h of a rule stand for any function, so any one refutes the rule; ReLU or
+                # GELU is one function, and a ✗ found with a function picked at random is a guess.
+                # A proof holds for every function, so it stands.
+                return Link(UNCHECKED, f"{', '.join(formless)}: a function the checker has no formula for")
+        return link
+
+    def _link_any_function(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
         conditions = tuple(conditions) + (chain.conditions if chain else ())
         if isinstance(a, Cases) or isinstance(b, Cases):
             return Link(UNCHECKED, "cases cannot be compared with each other")
@@ -98,18 +111,15 @@ class LinkRules:
         if worked is not None:
             agrees, how = worked
             return Link(PROVEN if agrees else WRONG, how)
-        undefined = self._undefined(*parts)
+        # σ'(z) = … = σ(z)(1 − σ(z)): z is still the variable the chain differentiates by.
+        variable = (chain.variable,) if chain is not None and chain.variable is not None else ()
+        undefined = self._undefined(*parts, variables=variable)
         if undefined and self._assume_standard(undefined, parts):
-            undefined = self._undefined(*parts)
+            undefined = self._undefined(*parts, variables=variable)
         if undefined:
             return Link(
                 UNCHECKED, f"{', '.join(undefined)} not defined before this line", later=(a, b, conditions)
             )
-        formless = self._named_functions_without_formula(parts)
-        if formless:
-            # f, g, h of a rule stand for any function, so any function may refute it; ReLU or
-            # GELU is one function, and a function picked at random would be a guess.
-            return Link(UNCHECKED, f"{', '.join(formless)} has no formula here: the post does not define it")
         if any(is_vector(e) for e in parts):
             return Link(UNCHECKED, "a vector without an index; write one component")
         mismatch = shape_mismatch(a, b)
@@ -172,8 +182,11 @@ class LinkRules:
         }
         candidates = variables.union(*(bare_symbols(e) for e in exprs))
         vectors = {s for s in candidates if str(s) in families and not s.is_integer}
-        if not vectors:
-            return None
+        if not vectors or variables - vectors:
+            return None  # ∂L/∂b with a scalar b is no vector statement, whatever else it holds
+        indexed = {name_of(atom.base) for e in exprs for atom in e.atoms(Indexed)}
+        if {str(v) for v in vectors} & indexed:
+            return None  # L = Σ_τ L_τ: a letter beside its own entries is a scalar of that name
         for expr in exprs:
             for node in preorder_traversal(expr):
                 if isinstance(node, Derivative) and (
@@ -184,14 +197,14 @@ class LinkRules:
                     return "a product of two vectors (entrywise, or a dot product?)"
                 if isinstance(node, Pow) and bare_symbols(node.base) & vectors:
                     return "a power of a vector (entrywise, or a norm?)"
-                if isinstance(node, (Sum, Indexed)) and bare_symbols(node) & vectors:
-                    return "a vector inside a sum or beside its own entries"
+                if isinstance(node, Sum) and bare_symbols(node) & vectors:
+                    return "a vector inside a sum"
         used = {str(s) for e in exprs for s in e.free_symbols}
-        index = next(
-            Symbol(letter, integer=True, positive=True)
-            for letter in (*sorted(self.letters.index_letters), "a", "b")
-            if letter not in used
-        )
+        letters = ("i", "j", "k", *sorted(self.letters.index_letters - {"i", "j", "k"}), "a", "b")
+        free = [letter for letter in letters if letter not in used]
+        if not free:
+            return "a vector statement that uses every index letter"
+        index = Symbol(free[0], integer=True, positive=True)
         entries = {v: IndexedBase(str(v))[index] for v in vectors}
         return tuple(e.xreplace(entries) for e in exprs), index
 
@@ -236,12 +249,11 @@ class LinkRules:
     def _stated_case(self, kind: str, relation: str) -> str | None:
         """Where the prose puts the steps in the case ``kind`` ("ne" or "eq") of their two
         indices, and names those two indices if it names any."""
-        case = self.prose_case
-        if case is None or case.relation != kind:
-            return None
-        if case.pair is not None and set(case.pair) != set(relation.replace("≠", "=").split(" = ")):
-            return None
-        return case.shown()
+        pair = set(relation.replace("≠", "=").split(" = "))
+        for case in (self.prose_case, self.case_after):
+            if case is not None and case.relation == kind and (case.pair is None or set(case.pair) == pair):
+                return case.shown()
+        return None
 
     def _index_case(self, a, b, conditions, kind: str):
         """A statement about two free indices proven where they differ ("ne") or agree ("eq"):

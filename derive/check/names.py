@@ -223,7 +223,7 @@ class NameRules:
             self.evidence.applied.add(key)
             arguments, conditional = self._arguments()
             return self._apply(name, value, arguments, primes, conditional), False
-        settled = self.names.is_function(key)
+        settled = True if key == self.defining else self.names.is_function(key)
         if settled is None and key == grammar.LOGISTIC_LETTER and not self.names.uses_both(key):
             settled = True
         if settled is None:

@@ -115,16 +115,11 @@ class PostNames:
     exponent_family: str | None = None
     #: Functions by convention only (f, g, h), not by anything the post wrote.
     conventional: frozenset = frozenset()
-    #: Functions the post defines (J(w) = …): applied wherever a bracket follows, even where
-    #: it also writes them alone, as in ∂J/∂w.
-    defined: frozenset = frozenset()
     #: Quantities the post differentiates (p of ∂p_i/∂z_j) and never differentiates by: they
     #: depend on something, while a parameter (b of ∂L/∂b) is a variable of its own.
     varying: frozenset = frozenset()
 
     def is_function(self, name: str) -> bool | None:
-        if name in self.defined:
-            return True
         applied, alone = name in self.functions, name in self.values
         return applied if applied != alone else None
 
@@ -181,7 +176,6 @@ class Evidence:
 
     applied: set = field(default_factory=set)
     alone: set = field(default_factory=set)
-    defined: set = field(default_factory=set)  # functions a row defines: J of J(w) = …
     differentiated: set = field(default_factory=set)  # p of ∂p_i/∂z_j
     variables: set = field(default_factory=set)  # z of ∂p_i/∂z_j, b of ∂L/∂b
     exponentiated: set = field(default_factory=set)  # families x of e^{x_i}
@@ -210,6 +204,7 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         self.variable = variable
         self.names = names or PostNames()
         self.choices = choices or Choices()
+        self.defining: str | None = None  # the f of a row that begins f(x) = …
         self.evidence = evidence or Evidence()
         self.depth = 0
         self.bars = 0  # open |…| and ‖…‖: inside, a bar closes rather than opens
@@ -295,7 +290,8 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         head = self._defined_function()
         if head is not None:
             self.evidence.applied.add(head)
-            self.evidence.defined.add(head)
+            # J(w) = … defines J, also in a post that writes ∂J/∂w: this row applies it.
+            self.defining = head
         first = self.relation_here()
         continues = first is not None
         if continues:
@@ -308,13 +304,17 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
             relations.append(relation)
             side()
         others = [r for r in relations if r not in ("eq", "def")]
+        self._note_derivatives(sides)
+        return Statement(sides, continues, others[0] if others else "eq", tuple(spans))
+
+    def _note_derivatives(self, sides: list) -> None:
+        """What the row differentiates (p of ∂p_i/∂z_j) and by what (z), for :class:`PostNames`."""
         for value in sides:
             if isinstance(value, Basic):
                 for derivative in value.atoms(Derivative):
                     if isinstance(derivative.expr, (Symbol, Indexed)):
                         self.evidence.differentiated.add(_name(derivative.expr))
                     self.evidence.variables |= {_name(v) for v in derivative.variables}
-        return Statement(sides, continues, others[0] if others else "eq", tuple(spans))
 
     def _defined_function(self) -> str | None:
         """The f of a row that begins ``f(x) =`` or ``\\mathcal{L}(θ, b) :=``: f is a function."""
@@ -331,12 +331,17 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         if name is None or not self.at("char", "(", index):
             return None
         index += 1
-        while (token := self.peek(index)) is not None and (
-            token.kind == "letter"
-            or token.text == ","
-            or (token.kind == "cmd" and token.text in grammar.GREEK)
-        ):
-            index += 1
+        while (token := self.peek(index)) is not None:
+            if (
+                token.kind == "letter"
+                or token.text == ","
+                or (token.kind == "cmd" and token.text in grammar.GREEK)
+            ):
+                index += 1
+            elif token.kind == "cmd" and token.text in grammar.STYLES and self.at("char", "}", index + 3):
+                index += 4  # L(\mathbf{w}) = …, J(\boldsymbol{\theta}) = …
+            else:
+                break
         if not self.at("char", ")", index):
             return None
         after = self.peek(index + 1)

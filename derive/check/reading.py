@@ -71,7 +71,6 @@ def learn_names(rows, letters: Letters, *, conventions: bool = False) -> PostNam
         frozenset(evidence.alone),
         family if conventions else None,
         frozenset(conventional),
-        frozenset(evidence.defined),
         frozenset(evidence.differentiated - evidence.variables),
     )
 

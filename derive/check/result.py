@@ -11,7 +11,7 @@ from sympy import (
     Symbol,
 )
 
-from derive.check.definitions import label_sum, plain_text
+from derive.check.definitions import label_family, label_sum, plain_text
 from derive.check.findings import PROVEN, WRONG, FinalResult
 from derive.derivations import INDEX, LABELS, LOGITS, LOSS, PROBS, SIZE, Knowledge, knowledge
 
@@ -80,7 +80,9 @@ class ResultRules:
         return all(self.link(ours, theirs, None).verdict == PROVEN for ours, theirs in pairs)
 
     def _softmax_roles(self):
-        labels = self._labels()
+        labels = self._labels() or next(
+            (f for d in self.definitions.values() if (f := label_family(d.expression, binary=True))), None
+        )
         if labels is None:
             return None
         for definition in self.definitions.values():

@@ -95,6 +95,22 @@ def prose_case(
     return last
 
 
+#: The words that open a condition written just after a display: "$$…$$ when $i \\neq j$".
+_CONDITION_AFTER = re.compile(
+    r"^\W{0,3}(?:when|whenever|if|for|where|provided)\b|^[^\n]{0,40}(?:일 때|인 경우|时|時|のとき|の場合)",
+    re.I,
+)
+
+
+def case_after(text_after: str, index_letters: frozenset | set) -> ProseCase | None:
+    """The case a display is in when the sentence right after it says so ("…, when $i \\neq
+    j$."): only its first clause, and only if it opens with a condition word."""
+    clause = re.split(r"[.;。；\n]", text_after.strip(), maxsplit=1)[0]
+    if not _CONDITION_AFTER.search(clause):
+        return None
+    return prose_case(clause, index_letters, None)
+
+
 def _quote(prose: str, match: re.Match) -> str:
     """The words around a match, cut at spaces rather than inside a word."""
     start = max(prose.rfind("\n", 0, match.start()) + 1, match.start() - 30)
@@ -109,21 +125,35 @@ def _quote(prose: str, match: re.Match) -> str:
 
 # -- definitions in a sentence ------------------------------------------------------------------
 
-#: Words that introduce a definition in a sentence: "the loss is $L = …$", "where $S = …$",
-#: "with $\\hat{y} = wx + b$"; 여기서/이때, 其中/令/设, ここで/とおく. A formula in a sentence
-#: without one ("Forget gate: $f_t = …$", a list of another model's formulas) is not learned.
+#: Words that introduce a definition, at the end of the clause before an inline formula: "the
+#: loss is $L = …$", "where $S = …$", "with $\\hat{y} = wx + b$"; 손실은, 여기서; 其中, 令, 设; ここで, は.
 _DEFINING = re.compile(
-    r"\b(?:where|with|let|is|are|be|define[sd]?|denote[sd]?|given|set|write|take|recall|using)\b"
-    r"|여기서|이때|이 때|정의|두면|두자|하자|라고|라 하|[은는]\s*$"
-    r"|其中|令|设|設|定义|定義|记为|記為|为\s*$|是\s*$"
-    r"|ここで|とする|とおく|と置|定義|は\s*$",
+    r"(?:\b(?:where|with|let|is|are|be|defined?|denoted?|given|set|write|take|recall|using)\b"
+    r"|여기서|이때|이 때|정의하면|두면|두자|하자|[은는]"
+    r"|其中|令|设|設|定义|定義|记|記|为|是|ここで|は|を)\s*$",
     re.I,
 )
+#: Words that make the formula a case, not a definition: "when $y = 1$", "the ideal case is $p = y$".
+_CASE_WORDS = re.compile(
+    r"\b(?:when|whenever|if|unless|case|cases|ideal|ideally|suppose|assume|assuming|e\.g|example)\b"
+    r"|경우|때|만약|만일|라면|이면|이상적|情况|情況|时|時|如果|若|当|當|理想|場合|とき|なら",
+    re.I,
+)
+#: Where a clause begins: the end of a sentence, a comma or a colon, or another formula.
+_CLAUSE_BREAK = re.compile(r"[.;!?。；！？,，、:：$]")
 
 
-def introduces_definition(sentence_before: str) -> bool:
-    """Whether the words before an inline formula introduce it as a definition."""
-    return _DEFINING.search(sentence_before) is not None
+#: "… $A = …$ and $B = …$": the second formula goes on with the first one's clause.
+_AND = re.compile(r"^\s*(?:and|as well as|및|와|과|그리고|和|及|以及|と|、)?\s*$", re.I)
+
+
+def introduces_definition(text_before: str, after_definition: bool = False) -> bool:
+    """Whether the clause just before an inline formula introduces it as a definition;
+    ``after_definition`` says the formula before it in the sentence was one."""
+    clause = _CLAUSE_BREAK.split(text_before)[-1]
+    if after_definition and _AND.match(clause):
+        return True
+    return _DEFINING.search(clause) is not None and _CASE_WORDS.search(clause) is None
 
 
 # -- standard definitions ----------------------------------------------------------------------
