@@ -28,7 +28,6 @@ from derive.i18n import LANGUAGES
 from derive.notation import DEFAULT_PRESET, PRESETS, Notation, letter
 from derive.output import OutputFile, check_outputs, write_all
 from derive.pdf import compile_pdf, engine_for
-from derive.pipeline import generate
 from derive.proofcache import ProofCache
 from derive.targets import DEFAULT_TARGET, TARGETS, default_path
 
@@ -344,6 +343,9 @@ def _publish(
     check_outputs(files, force=options["force"])
     day = date.date() if date else _today()
     progress = _Progress()
+    # Imported here: rendering (Jinja, YAML, templates) is for this command, not `derive check`.
+    from derive.pipeline import generate
+
     try:
         generated = generate(
             derivation,

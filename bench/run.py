@@ -2,6 +2,7 @@
 
     python bench/run.py              # every table of the README's performance section
     python bench/run.py --runs 3     # fewer runs per command (the median is reported)
+    python bench/run.py --targets    # only the four targets of proving cold, as ratios
 
 Every command runs as its own process, the way a user or a CI job runs it (``python cli.py``
 is what the ``derive`` script runs), and is compared with the floor, a process that only
@@ -46,6 +47,9 @@ NAIVE_SAMPLE = 12
 class Measured:
     seconds: float
     rss_mb: float
+    #: Processor time (user + system) of the process: on a shared machine, less of the
+    #: other work's noise than the wall clock.
+    cpu_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,11 @@ def measure_rounds(commands: dict[str, Command], runs: int) -> dict[str, Measure
         for name, command in commands.items():
             results[name].append(run_once(command))
     return {
-        name: Measured(statistics.median(m.seconds for m in runs_), max(m.rss_mb for m in runs_))
+        name: Measured(
+            statistics.median(m.seconds for m in runs_),
+            max(m.rss_mb for m in runs_),
+            statistics.median(m.cpu_seconds for m in runs_),
+        )
         for name, runs_ in results.items()
     }
 
@@ -83,7 +91,7 @@ def run_once(command: Command) -> Measured:
             raise SystemExit(
                 f"bench: {' '.join(command.argv)} exited {code}:\n{errors.read().decode(errors='replace')}"
             )
-    return Measured(elapsed, usage.ru_maxrss / 1024)
+    return Measured(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def _environment(cache: Path | None) -> dict[str, str]:
@@ -260,6 +268,43 @@ def process_tables(runs: int, work: Path) -> None:
         )
 
 
+def targets_table(runs: int, work: Path) -> None:
+    """The issue's four targets for proving with no cache, each a ratio taken within this run:
+    ``derive softmax-ce --n 3`` against the floor, ``--n 50`` against ``--n 3``, ``derive check``
+    of the committed post against the floor, and the peak memory of all three."""
+
+    def no_cache() -> dict[str, str]:
+        return _environment(None)
+
+    out = work / "target.md"
+    commands = {
+        "floor": Command([PYTHON, "-c", "import sympy, jinja2, click"], no_cache),
+        "n3": Command([*derive_command(["softmax-ce", "--n", "3"], out), "--no-cache"], no_cache),
+        "n50": Command([*derive_command(["softmax-ce", "--n", "50"], out), "--no-cache"], no_cache),
+        "check": Command(
+            [PYTHON, str(ROOT / "cli.py"), "check", "--no-cache", str(ROOT / "output" / "softmax-ce-n3.md")],
+            no_cache,
+        ),
+    }
+    measured = measure_rounds(commands, runs)
+    floor, n3, n50, check = (measured[name] for name in ("floor", "n3", "n50", "check"))
+    peak = max(m.rss_mb for m in (n3, n50, check))
+
+    def both(value: Measured, base: Measured) -> str:
+        return f"{_ratio(value.seconds, base.seconds)} | {_ratio(value.cpu_seconds, base.cpu_seconds)}"
+
+    print("| target, no cache | wall | CPU | target |")
+    print("|---|---|---|---|")
+    print(f"| `derive softmax-ce --n 3` × floor | {both(n3, floor)} | ≤ 1.5× |")
+    print(f"| `derive softmax-ce --n 50` × the `--n 3` run | {both(n50, n3)} | ≤ 3× |")
+    print(f"| `derive check output/softmax-ce-n3.md` × floor | {both(check, floor)} | ≤ 2× |")
+    print(f"| peak memory (max RSS) of the three × floor | {_ratio(peak, floor.rss_mb)} |  | ≤ 2× |")
+    print(
+        f"\nfloor: {floor.seconds:.2f} s wall, {floor.cpu_seconds:.2f} s CPU, {floor.rss_mb:.0f} MB; "
+        f"--n 3: {n3.seconds:.2f} s; --n 50: {n50.seconds:.2f} s; check: {check.seconds:.2f} s\n"
+    )
+
+
 def limits_table(work: Path) -> None:
     """Every derivation and route at its largest --n: it finishes, and how long it takes."""
     from derive.derivations import REGISTRY
@@ -294,6 +339,7 @@ def verification_table() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per command; the median is reported")
+    parser.add_argument("--targets", action="store_true", help="only the four targets, as ratios")
     parser.add_argument("--verify", nargs=3, metavar=("KIND", "N", "WHO"), help=argparse.SUPPRESS)
     parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -304,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     print(f"derive benchmark: {options.runs} runs per command, median time, largest max RSS\n")
     with tempfile.TemporaryDirectory(prefix="derive-bench-") as scratch:
+        targets_table(options.runs, Path(scratch))
+        if options.targets:
+            return 0
         process_tables(options.runs, Path(scratch))
         limits_table(Path(scratch))
     verification_table()

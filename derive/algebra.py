@@ -39,12 +39,13 @@ from sympy import (
     Symbol,
     Tuple,
     UnevaluatedExpr,
-    diff,
     exp,
     expand,
 )
 from sympy.concrete.expr_with_limits import ExprWithLimits
 from sympy.core.function import AppliedUndef
+
+from derive.differentiate import derivative
 
 
 class SumExcept(Expr):
@@ -246,6 +247,11 @@ class Context:
             found |= set(index_symbols(definition.expression)) - own
         return frozenset(found)
 
+    @lru_cache(maxsize=64)  # noqa: B019 - contexts are immutable and few
+    def has_parameters(self) -> bool:
+        """Whether any definition leaves an index free (r in ``y_k := δ_{kr}``)."""
+        return bool(self.parameters(*(d.name for d in self.definitions)))
+
     def held_by(self, variables) -> frozenset:
         """The abbreviations a derivative holds as variables: p for ∂/∂p_i."""
         return frozenset(d.head for v in variables if (d := self.lookup(v)) is not None)
@@ -284,10 +290,10 @@ class Context:
         Sums of Kronecker deltas are left for :func:`normalize` on the whole equation, which
         knows the range of every bound index; a fragment here does not.
         """
-        result = diff(expr, var)
+        result = derivative(expr, var)
         for definition in self.opaque():
             if definition.name in expr.free_symbols:
-                result += diff(expr, definition.name) * self._opaque_derivative(definition, var)
+                result += derivative(expr, definition.name) * self._opaque_derivative(definition, var)
         return result
 
     @lru_cache(maxsize=4096)  # noqa: B019 - contexts are immutable and few
@@ -441,6 +447,13 @@ def index_symbols(*exprs: Expr) -> list[Symbol]:
             found |= {x for _, *bounds in s.limits for b in bounds for x in b.free_symbols if x.is_integer}
     free = set().union(*(_free_symbols(e) for e in exprs)) if exprs else set()
     return sorted(found & free, key=lambda s: s.name)
+
+
+def free_integer_symbols(*exprs: Expr) -> set[Symbol]:
+    """The free integer symbols of ``exprs``, derivative variables counted: a superset of
+    :func:`index_symbols` in one walk, where that takes several."""
+    free = set().union(*(_free_symbols(e) for e in exprs)) if exprs else set()
+    return {s for s in free if s.is_Symbol and s.is_integer}
 
 
 def _free_symbols(expr: Basic) -> set[Basic]:

@@ -66,8 +66,9 @@ from sympy.core.function import AppliedUndef
 from sympy.core.sympify import _sympify
 from sympy.core.traversal import preorder_traversal
 
-from derive.algebra import Context, assignments, fresh_bound, index_symbols
+from derive.algebra import Context, assignments, free_integer_symbols, fresh_bound, index_symbols
 from derive.errors import IdentityNotProven
+from derive.evaluation import NotEvaluable, value_at
 from derive.matrices import as_indexed, generic_entry, is_matrix_form
 
 NUMERIC_DIGITS = 30
@@ -401,13 +402,19 @@ class Verifier:
     @lru_cache(maxsize=4096)  # noqa: B019 - verifiers are immutable and few
     def _indices(self, *exprs: Expr) -> tuple[Symbol, ...]:
         """The free indices of a statement, with those its definitions leave free (a true class r)."""
+        # Most entries of a written-out matrix have none: one walk says so (long entries).
+        if not self.context.has_parameters() and not free_integer_symbols(*exprs) - set(self.context.sizes):
+            return ()
         found = set(index_symbols(*exprs)) | self.context.parameters(*exprs)
         return tuple(sorted((s for s in found if s not in self.context.sizes), key=lambda s: s.name))
 
     @lru_cache(maxsize=4096)  # noqa: B019 - verifiers are immutable and few
     def _is_general(self, *exprs: Expr) -> bool:
-        free = set().union(*(e.free_symbols for e in exprs))
-        return bool(self._indices(*exprs)) or any(size in free for size in self.context.sizes)
+        if self._indices(*exprs):
+            return True
+        # Only a symbolic size (N, not 3) can be free: a concrete context needs no walk here.
+        sizes = [size for size in self.context.sizes if size.is_Symbol]
+        return bool(sizes) and bool(set().union(*(e.free_symbols for e in exprs)) & set(sizes))
 
     def _prove_scalar(self, lhs: Expr, rhs: Expr, conds: Conditions, confirm: bool = True) -> Proof:
         if not self._is_general(lhs, rhs):
@@ -604,9 +611,11 @@ class Verifier:
         atoms = sorted(indexed | plain, key=str)
         for _ in range(10):
             point = {atom: Rational(rng.randint(-20, 20), 10) for atom in atoms}
-            values = [side.xreplace(point).evalf(NUMERIC_DIGITS) for side in sides]
+            values = [_value_at(side, point) for side in sides]
             # A point where a side is undefined (1/x at x = 0) says nothing: draw another.
-            if all(value.is_finite is not False and _is_number(value) for value in values):
+            if all(
+                value is not None and value.is_finite is not False and _is_number(value) for value in values
+            ):
                 return point, values[0], values[1]
         return None
 
@@ -782,6 +791,19 @@ def _with_concrete_functions(sides: list[Expr], rng: random.Random) -> list[Expr
 
         sides = [side.replace(function, stand_in).doit() for side in sides]
     return sides
+
+
+def _value_at(expr: Expr, point: dict) -> Expr | None:
+    """``expr`` at ``point`` to :data:`NUMERIC_DIGITS` digits, or None where it is undefined.
+
+    Walked with mpmath where it can be (much faster); SymPy's ``evalf`` otherwise.
+    """
+    try:
+        return value_at(expr, point, NUMERIC_DIGITS)
+    except NotEvaluable:
+        return expr.xreplace(point).evalf(NUMERIC_DIGITS)
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _is_number(value: Expr) -> bool:
