@@ -46,7 +46,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.algebra import Context, Definition
 from derive.derivations import Derivation
-from derive.differentiation import (
+from derive.diff_rules import (
     DerivativeNotKnown,
     Phi,
     gelu,

@@ -1,6 +1,6 @@
 """The rule tree of a derivative, flattened into chains the way a teacher writes it.
 
-The main chain applies the rules of :mod:`derive.differentiation` one level at a time: every
+The main chain applies the rules of :mod:`derive.diff_rules` one level at a time: every
 derivative still in the expression gets its rule in the same step, so a product of a power
 and a sigmoid takes two steps, not a tree of them. An inner derivative that would need two
 levels or more of its own is worked out first in a short side chain (as the catalogue does
@@ -36,7 +36,7 @@ from sympy import (
     trigsimp,
 )
 
-from derive.differentiation import DerivativeRule, is_leaf, rule_for
+from derive.diff_rules import DerivativeRule, is_leaf, rule_for
 from derive.steps import Chain, DropZeros
 from derive.verify import Verifier
 

@@ -31,7 +31,14 @@ from derive.verify import Proof, Verifier
 #: Bumped when the layout of an entry changes; old entries are then simply never found.
 FORMAT = "1"
 #: The modules whose code decides whether an equation is proven.
-_DECIDING_MODULES = ("algebra.py", "evaluation.py", "matrices.py", "verify.py", "proofcache.py")
+_DECIDING_MODULES = (
+    "algebra.py",
+    "differentiate.py",
+    "evaluation.py",
+    "matrices.py",
+    "verify.py",
+    "proofcache.py",
+)
 
 
 @cache

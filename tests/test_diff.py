@@ -201,7 +201,7 @@ def _refused(spec, wrong) -> bool:
 
 
 def test_wrong_rule_applications_are_refused():
-    from derive.differentiation import phi, sigma
+    from derive.diff_rules import phi, sigma
 
     x = Symbol("x")
     swish = problem(r"x \sigma(x)", "x")

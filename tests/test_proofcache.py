@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -171,3 +173,17 @@ def _forget_proofs_made_in_this_process(patch) -> None:
     from derive.check import proving
 
     patch.setattr(proving, "_PROOFS", {})
+
+
+def test_every_module_that_decides_a_proof_is_in_the_cache_key():
+    # A change to how a derivative is taken or a value computed must not be answered by an old proof.
+    package = Path(proofcache.__file__).parent
+    deciding = set(proofcache._DECIDING_MODULES)
+    for module in deciding:
+        source = (package / module).read_text(encoding="utf-8")
+        for imported in re.findall(r"^from derive\.(\w+) import", source, re.M):
+            assert f"{imported}.py" in deciding or imported in _NOT_DECIDING, (module, imported)
+
+
+#: Modules the deciding ones import for what they are not deciding with: names and messages.
+_NOT_DECIDING = {"errors", "notation"}
