@@ -322,15 +322,9 @@ def _expanded_terms(expr: Expr) -> int:
     return 1
 
 
-#: Hyperbolic functions, which are rational in e^x: tanh x = (e^x − e^{−x})/(e^x + e^{−x}).
-_HYPERBOLIC = (sinh, cosh, tanh, coth, sech, csch)
-
-
 def _vanishes(expr: Expr, zero_test=_over_one_denominator_zero) -> bool:
     """Zero as a rational function of its atoms (sums and exponentials)."""
     try:
-        if expr.has(*_HYPERBOLIC):
-            expr = expr.rewrite(exp)
         if zero_test(_atomize(expr)):
             return True
         # Only where that fails: log(e^{z_c}/S) = z_c − log S is not a rational identity in the
@@ -340,7 +334,7 @@ def _vanishes(expr: Expr, zero_test=_over_one_denominator_zero) -> bool:
         return False
 
 
-_TRIGONOMETRIC = (sin, cos, tan, sinh, cosh, tanh)
+_TRIGONOMETRIC = (sin, cos, tan, sinh, cosh, tanh, coth, sech, csch)
 
 
 def _has_symbolic_power(expr: Expr) -> bool:

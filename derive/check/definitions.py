@@ -27,7 +27,7 @@ from sympy.matrices.expressions import MatrixSymbol
 from derive.algebra import Definition
 from derive.check.findings import DEFINITION, PROVEN, UNCHECKED
 from derive.check.layout import Piece
-from derive.check.reader import Cases
+from derive.check.reader import Cases, quantity_name
 from derive.check.understand import standard_definition
 
 
@@ -166,10 +166,10 @@ class DefinitionRules:
         """Names a statement uses that are neither defined, nor variables of a definition, nor
         what it (or its chain: ``variables``) differentiates by or calls a function at. By name:
         a letter known as a scalar y may be a family y_i later on, and the other way round."""
-        here = {name_of(v.base if isinstance(v, Indexed) else v) for v in variables}
+        here = {quantity_name(v) for v in variables}
         for expr in exprs:
             for derivative in expr.atoms(Derivative):
-                here |= {name_of(v.base if isinstance(v, Indexed) else v) for v in derivative.variables}
+                here |= {quantity_name(v) for v in derivative.variables}
             for call in expr.atoms(AppliedUndef):
                 here |= {name_of(argument) for argument in call.args}
             # tanh(x), e^{x}: a letter that is a function's whole argument is its variable.
@@ -207,7 +207,7 @@ class DefinitionRules:
         and taking it as a constant (∂p_k/∂z_j = 0) would be a guess."""
         found = set()
         for derivative in expr.atoms(Derivative):
-            variables = {name_of(v.base if isinstance(v, Indexed) else v) for v in derivative.variables}
+            variables = {quantity_name(v) for v in derivative.variables}
             reached = names_in(derivative.expr).union(
                 *(names_in(d.expression) for d in self._relied_on(derivative.expr))
             )
@@ -265,7 +265,7 @@ def names_of(definition: Definition) -> set[str]:
     atoms = expression.atoms(Indexed, Symbol) if isinstance(expression, Basic) else set()
     if isinstance(definition.name, AppliedUndef):
         atoms |= set(definition.name.args)
-    return {name_of(definition.head)} | {name_of(a.base if isinstance(a, Indexed) else a) for a in atoms}
+    return {name_of(definition.head)} | {quantity_name(a) for a in atoms}
 
 
 def label_family(expression, *, binary: bool = False) -> Basic | None:

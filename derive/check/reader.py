@@ -166,7 +166,8 @@ class Choices:
         return None
 
 
-def _name(quantity) -> str:
+def quantity_name(quantity) -> str:
+    """The name of a quantity: L of L, p of the entry p_i."""
     return str(quantity.base.label if isinstance(quantity, Indexed) else quantity)
 
 
@@ -313,8 +314,8 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
             if isinstance(value, Basic):
                 for derivative in value.atoms(Derivative):
                     if isinstance(derivative.expr, (Symbol, Indexed)):
-                        self.evidence.differentiated.add(_name(derivative.expr))
-                    self.evidence.variables |= {_name(v) for v in derivative.variables}
+                        self.evidence.differentiated.add(quantity_name(derivative.expr))
+                    self.evidence.variables |= {quantity_name(v) for v in derivative.variables}
 
     def _defined_function(self) -> str | None:
         """The f of a row that begins ``f(x) =`` or ``\\mathcal{L}(θ, b) :=``: f is a function."""
