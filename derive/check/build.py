@@ -77,7 +77,13 @@ def power_of(base, exponent):
 
 
 def derivative_at(function, argument, primes: int):
-    """f(x), f'(x), f''(x): a prime differentiates by the argument, at the argument."""
+    """f(x), f'(x), f''(x): a prime differentiates by the argument, at the argument.
+
+    A function of a column of numbers (tanh, σ or exp of a worked example's vector) is taken
+    entry by entry, as in every ML text: a column has no matrix exponential.
+    """
+    if not primes and isinstance(argument, MatrixBase) and argument.shape[1] == 1:
+        return argument.applyfunc(function)
     if not primes:
         return function(argument)
     if isinstance(argument, (Symbol, Indexed)) and not (isinstance(argument, Symbol) and argument.is_integer):

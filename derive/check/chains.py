@@ -20,6 +20,8 @@ from derive.check.definitions import names_in
 from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link
 from derive.check.layout import Piece
 from derive.check.reader import Cases, Statement
+from derive.check.understand import printed_decimals
+from derive.check.worked import is_value_name
 
 RECENT_CHAINS = 8
 
@@ -144,6 +146,12 @@ class ChainRules:
             self.note(piece.line, piece.label, piece.source, NOTE, what)
             return None
         spans = statement.spans if len(statement.spans) == len(sides) else None
+        if not statement.continues and len(sides) == 2 and is_value_name(sides[0]):
+            if numbers_only(sides[1]):
+                places = printed_decimals(piece.tokens)
+                self.worked.value(sides[0], sides[1], places, len(self.findings), piece.line)
+            elif not isinstance(sides[1], Cases):
+                self.worked.relation(sides[0], piece.tokens, piece.line, piece.source)
         if statement.continues:
             return self.continuation(piece, sides, current, sources_of(piece, sides, spans, new=False))
         head = sides[0]

@@ -68,6 +68,7 @@ from derive.check.understand import (
     printed_decimals,
     prose_case,
 )
+from derive.check.worked import WorkedExample, WorkedRules
 from derive.proofcache import ProofCache
 
 # What bounds the time and memory of checking one post (tested in tests/test_check_scale.py):
@@ -177,6 +178,7 @@ def check_text(
         if progress is not None:
             progress(done, len(blocks))
     judge.revisit()
+    judge.judge_worked()
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
 
 
@@ -264,7 +266,7 @@ def _glued(blocks: tuple[Block, ...]):
     return result
 
 
-class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules):
+class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules, WorkedRules):
     def __init__(
         self,
         letters: Letters,
@@ -316,6 +318,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules):
         self.heading_lines: tuple[int, ...] = ()
         #: The case the sentence right after the display states ("…, when $i \\neq j$"), if any.
         self.case_after: ProseCase | None = None
+        self.worked = WorkedExample()  # the values a worked example prints, and its relations
 
     # -- reading ---------------------------------------------------------------------------
 

@@ -150,6 +150,10 @@ class NameRules:
         return [bracket, value]
 
     def _named_value(self, name: str, indices, layer, bold: bool) -> Expr:
+        value = self._plain_named_value(name, indices, layer, bold)
+        return self.values.get(value, value)
+
+    def _plain_named_value(self, name: str, indices, layer, bold: bool) -> Expr:
         if bold:
             return self.bold(name, indices)
         if layer is not None:
@@ -387,6 +391,7 @@ class NameRules:
             sub = self._sub(inner[2:])
             indices = sub.subscript_tokens_whole()
             value = Indexed(IndexedBase(name), *indices)
+            value = self.values.get(value, value)
             self.evidence.alone.add(f"{name}_")
             return power_of(value, self.script_after()) if self.at("char", "^") else value
         if bold and not self._bold_entry_follows():

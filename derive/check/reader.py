@@ -20,6 +20,7 @@ of one statement by ``MAX_READINGS``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sympy import (
@@ -197,6 +198,7 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         names: PostNames | None = None,
         choices: Choices | None = None,
         evidence: Evidence | None = None,
+        values: Mapping[Basic, MatrixBase] | None = None,
     ) -> None:
         # A copy: reading a fraction's arguments may split a number token (\frac12 is 1 over 2).
         self.tokens = list(tokens)
@@ -207,6 +209,8 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         self.choices = choices or Choices()
         self.defining: str | None = None  # the f of a row that begins f(x) = …
         self.evidence = evidence or Evidence()
+        #: The printed value of a name, read in its place (a worked example's h_2 is its vector).
+        self.values = values or {}
         self.depth = 0
         self.bars = 0  # open |…| and ‖…‖: inside, a bar closes rather than opens
         #: Indices a Σ with concrete limits binds here: e^{k} under Σ_{k=1}^{3} is e to the k.
@@ -242,7 +246,9 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         return self.position >= len(self.tokens)
 
     def _sub(self, tokens: list[Token]) -> Reader:
-        sub = Reader(tokens, self.letters, self.variable, self.names, self.choices, self.evidence)
+        sub = Reader(
+            tokens, self.letters, self.variable, self.names, self.choices, self.evidence, self.values
+        )
         sub.depth = self.depth + 1
         sub.counted = self.counted
         if sub.depth > MAX_DEPTH:
@@ -724,6 +730,7 @@ def read_readings(
     variable: Expr | None = None,
     names: PostNames | None = None,
     evidence: Evidence | None = None,
+    values: Mapping[Basic, MatrixBase] | None = None,
 ) -> tuple[list[Statement], list[str], list[str]]:
     """Every reading of one row: the statements, the open choices, and the settled ones.
 
@@ -743,7 +750,7 @@ def read_readings(
         if attempts > MAX_READINGS:
             raise Unreadable(f"more than {MAX_READINGS} ways to read it: {'; '.join(choices_met[:3])}")
         choices = Choices(fixed)
-        reader = Reader(tokens, letters, variable, names, choices, evidence)
+        reader = Reader(tokens, letters, variable, names, choices, evidence, values)
         try:
             statement = reader.statement()
             statements.setdefault(statement.key(), statement)

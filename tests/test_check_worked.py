@@ -1,0 +1,162 @@
+"""Worked examples: printed vectors and matrices checked against the relations the post states.
+
+Every test post is a small RNN-style example, computed by hand: V h_1 = (−0.3, 0.5, 0.6),
+softmax of that = (0.1759, 0.3915, 0.4326), V h_2 = (0.25, 0.575, 0.2) and its softmax
+(0.2998, 0.4150, 0.2852). The mistakes are injected one at a time; each must be found on the
+line of the value that is wrong, and the unbroken post must have no ✗.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from derive.check import check_text
+from derive.check.findings import NOTE, WRONG
+
+PARAMETERS = r"$$V = \begin{bmatrix} 0.5 & -1 \\ 2 & 0.25 \\ 1 & 1 \end{bmatrix}$$"
+
+
+def _values(*named: tuple[str, str]) -> str:
+    """A display of worked values: ``h_1 = [0.2; 0.4] \\quad h_2 = …``."""
+    shown = [rf"{name} = \begin{{bmatrix}} {entries} \end{{bmatrix}}" for name, entries in named]
+    return "$$" + r" \quad ".join(shown) + "$$"
+
+
+def _example(
+    h_1: str = r"0.2 \\ 0.4",
+    o_1: str = r"-0.3 \\ 0.5 \\ 0.6",
+    y_1: str = r"0.176 \\ 0.391 \\ 0.433",
+    h_2: str = r"0.3 \\ -0.1",
+    o_2: str = r"0.250 \\ 0.575 \\ 0.200",
+    y_2: str = r"0.300 \\ 0.415 \\ 0.285",
+) -> str:
+    return "\n".join(
+        [
+            "## A worked example",
+            "",
+            PARAMETERS,
+            "",
+            _values(("h_1", h_1), ("h_2", h_2)),
+            "",
+            _values(("o_1", o_1), (r"\hat{y}_1", y_1)),
+            "",
+            _values(("o_2", o_2), (r"\hat{y}_2", y_2)),
+            "",
+            "The outputs are computed as",
+            "",
+            r"$$o_2 = V h_2$$",
+            "",
+            r"$$\hat{y}_2 = \operatorname{softmax}(o_2)$$",
+            "",
+        ]
+    )
+
+
+def _wrong(text: str) -> dict[int, str]:
+    return {f.line: f.detail for f in check_text(text, ".md").findings if f.verdict == WRONG}
+
+
+def _line(text: str, start: str) -> int:
+    return next(number for number, line in enumerate(text.split("\n"), 1) if line.startswith(start))
+
+
+def test_a_consistent_example_has_no_mistake():
+    text = _example()
+    report = check_text(text, ".md")
+    assert not report.wrong, _wrong(text)
+    assert sum(f.verdict == NOTE and "worked example" in f.detail for f in report.findings) >= 6
+
+
+def test_a_computed_value_that_disagrees_is_wrong_with_the_value_it_should_have():
+    text = _example(o_2=r"-0.250 \\ 0.575 \\ 0.200")  # the sign of the first entry flipped
+    wrong = _wrong(text)
+    assert list(wrong) == [_line(text, "$$o_2 = \\begin")]
+    assert "o_2 is printed (−0.250, 0.575, 0.200)" in wrong[_line(text, "$$o_2 = \\begin")]
+    assert "gives o_2 = (0.2500, 0.5750, 0.2000)" in wrong[_line(text, "$$o_2 = \\begin")]
+
+
+def test_an_input_that_disagrees_is_blamed_when_the_relations_that_hold_clear_the_rest():
+    # o_2 and ŷ_2 agree with each other (softmax), so the mistake is h_2's.
+    text = _example(h_2=r"0.3 \\ 0.1")
+    wrong = _wrong(text)
+    assert list(wrong) == [_line(text, "$$h_1 = ")]
+    assert "h_2 does not fit the other printed values" in wrong[_line(text, "$$h_1 = ")]
+
+
+def test_a_relation_for_one_step_is_taken_for_every_step_and_says_so():
+    text = _example(h_1=r"0.2 \\ 0.6")  # o_1 = V h_1 and ŷ_1 agree with each other, not with h_1
+    wrong = _wrong(text)
+    assert list(wrong) == [_line(text, "$$h_1 = ")]
+    assert "taken for every step, here for o_1" in wrong[_line(text, "$$h_1 = ")]
+
+
+@pytest.mark.parametrize(
+    "y_2",
+    [
+        r"0.30 \\ 0.41 \\ 0.29",  # fewer places: 0.4150 rounds to 0.41 or 0.42, both within rounding
+        r"0.2998 \\ 0.4150 \\ 0.2852",
+        r"0.3 \\ 0.4 \\ 0.3",  # one place: 0.4150 is 0.4
+    ],
+)
+def test_rounding_to_the_places_printed_is_not_a_mistake(y_2):
+    assert not _wrong(_example(y_2=y_2))
+
+
+@pytest.mark.parametrize("y_2", [r"0.300 \\ 0.418 \\ 0.285", r"0.31 \\ 0.41 \\ 0.29"])
+def test_an_entry_off_by_more_than_its_rounding_is_wrong(y_2):
+    text = _example(y_2=y_2)
+    assert list(_wrong(text)) == [_line(text, "$$o_2 = \\begin")]
+
+
+def test_a_dropped_term_is_found():
+    text = _example(o_2=r"0.150 \\ 0.575 \\ 0.200")  # V_{11} h_{2,1} dropped from the first entry
+    assert list(_wrong(text)) == [_line(text, "$$o_2 = \\begin")]
+
+
+def test_an_example_in_another_section_is_not_judged_by_this_sections_relations():
+    # A second example with other numbers and no relation of its own: nothing is said of it.
+    other = "\n".join(
+        [
+            "## Another example",
+            "",
+            _values(("h_2", r"1 \\ 1"), ("o_2", r"7 \\ 7 \\ 7")),
+        ]
+    )
+    assert not _wrong(_example() + "\n" + other)
+
+
+def test_a_relation_with_a_name_that_has_no_value_decides_nothing():
+    text = _example(o_2=r"9 \\ 9 \\ 9").replace(r"$$o_2 = V h_2$$", r"$$o_2 = V h_2 + b$$")
+    text = text.replace(r"\operatorname{softmax}(o_2)", r"\operatorname{softmax}(o_2 + c)")
+    assert not _wrong(text)
+
+
+def test_the_printed_values_never_reach_a_proof_of_the_general_steps():
+    text = _example() + "\n" + r"$$\frac{\partial L}{\partial o_i} = \hat{y}_i - y_i$$" + "\n"
+    report = check_text(text, ".md")
+    assert not report.wrong
+
+
+def test_two_examples_in_one_section_are_each_judged_with_their_own_inputs():
+    first = _values(("o_1", r"-0.3 \\ 0.5 \\ 0.6"), (r"\hat{y}_1", r"0.176 \\ 0.391 \\ 0.433"))
+    second = _values(("o_1", r"0.250 \\ 0.575 \\ 0.200"), (r"\hat{y}_1", r"0.300 \\ 0.415 \\ 0.285"))
+    relation = r"$$\hat{y}_1 = \operatorname{softmax}(o_1)$$"
+    for order in ([relation, first, second], [first, second, relation], [first, relation, second]):
+        text = "## Two inputs\n\n" + "\n\nand another input:\n\n".join(order) + "\n"
+        assert not _wrong(text), order
+    broken = second.replace("0.415", "0.451")
+    text = "## Two inputs\n\n" + "\n\n".join([first, broken, relation]) + "\n"
+    assert list(_wrong(text)) == [5]
+
+
+def test_bold_vectors_of_a_step_are_read_like_plain_ones():
+    text = _example(o_2=r"-0.250 \\ 0.575 \\ 0.200")
+    for plain, bold in [
+        ("o_2 = V h_2", r"\mathbf{o}_2 = \mathbf{V} \mathbf{h}_2"),
+        ("$$o_2 = \\begin", "$$\\mathbf{o}_2 = \\begin"),
+        ("h_2 = \\begin", "\\mathbf{h}_2 = \\begin"),
+        ("V = \\begin", "\\mathbf{V} = \\begin"),
+        ("softmax}(o_2)", "softmax}(\\mathbf{o}_2)"),
+    ]:
+        text = text.replace(plain, bold)
+    assert list(_wrong(text)) == [_line(text, "$$\\mathbf{o}_2 = \\begin")]
