@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from derive.check import check_text
-from derive.check.findings import NOTE, WRONG
+from derive.check.findings import NOTE, PROVEN, WRONG
 
 PARAMETERS = r"$$V = \begin{bmatrix} 0.5 & -1 \\ 2 & 0.25 \\ 1 & 1 \end{bmatrix}$$"
 
@@ -160,3 +160,37 @@ def test_bold_vectors_of_a_step_are_read_like_plain_ones():
     ]:
         text = text.replace(plain, bold)
     assert list(_wrong(text)) == [_line(text, "$$\\mathbf{o}_2 = \\begin")]
+
+
+LOGITS = r"$$z = \begin{bmatrix} 2 \\ 1 \\ 0.1 \end{bmatrix}$$"  # softmax: (0.6590, 0.2424, 0.0986)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        r"p = \operatorname{softmax}(z) = \begin{bmatrix} 0.659 \\ 0.242 \\ 0.099 \end{bmatrix}",
+        r"\operatorname{softmax}(z) = \begin{bmatrix} 0.66 \\ 0.24 \\ 0.10 \end{bmatrix}",
+        r"\operatorname{softmax}\left(\begin{bmatrix} 2 \\ 1 \\ 0.1 \end{bmatrix}\right)"
+        r" = \begin{bmatrix} 0.659 \\ 0.242 \\ 0.099 \end{bmatrix}",
+    ],
+)
+def test_a_row_that_computes_a_vector_and_prints_it_right_is_proven(row):
+    report = check_text(f"{LOGITS}\n\n$${row}$$\n", ".md")
+    (finding,) = [f for f in report.findings if f.line == 3]
+    assert finding.verdict == PROVEN, finding.detail
+    assert "agrees, to the places printed, with what it computes: (0.659" in finding.detail
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        r"p = \operatorname{softmax}(z) = \begin{bmatrix} 0.659 \\ 0.252 \\ 0.099 \end{bmatrix}",  # a digit
+        r"\operatorname{softmax}(z) = \begin{bmatrix} 0.242 \\ 0.659 \\ 0.099 \end{bmatrix}",  # swapped
+        r"\operatorname{softmax}(z) = \begin{bmatrix} 0.67 \\ 0.24 \\ 0.10 \end{bmatrix}",  # off by 0.01
+    ],
+)
+def test_a_row_that_prints_a_wrong_vector_is_wrong_with_what_it_computes(row):
+    report = check_text(f"{LOGITS}\n\n$${row}$$\n", ".md")
+    (finding,) = [f for f in report.findings if f.line == 3]
+    assert finding.verdict == WRONG, finding.detail
+    assert "but what it computes is (0.659" in finding.detail  # one place more than printed

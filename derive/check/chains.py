@@ -21,7 +21,7 @@ from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link
 from derive.check.layout import Piece
 from derive.check.reader import Cases, Statement
 from derive.check.understand import printed_decimals
-from derive.check.worked import is_value_name
+from derive.check.worked import numbers_only
 
 RECENT_CHAINS = 8
 
@@ -128,10 +128,6 @@ def variable_of(head) -> Expr | None:
     return None
 
 
-def numbers_only(side) -> bool:
-    return isinstance(side, MatrixBase) and all(entry.is_number for entry in side)
-
-
 class ChainRules:
     """Statements and the chains they make, judged by :class:`~derive.check.judge._Judge`."""
 
@@ -146,12 +142,8 @@ class ChainRules:
             self.note(piece.line, piece.label, piece.source, NOTE, what)
             return None
         spans = statement.spans if len(statement.spans) == len(sides) else None
-        if not statement.continues and len(sides) == 2 and is_value_name(sides[0]):
-            if numbers_only(sides[1]):
-                places = printed_decimals(piece.tokens)
-                self.worked.value(sides[0], sides[1], places, len(self.findings), piece.line)
-            elif not isinstance(sides[1], Cases):
-                self.worked.relation(sides[0], piece.tokens, piece.line, piece.source)
+        if not statement.continues:
+            self.worked.row(sides, piece, printed_decimals(piece.tokens), len(self.findings))
         if statement.continues:
             return self.continuation(piece, sides, current, sources_of(piece, sides, spans, new=False))
         head = sides[0]

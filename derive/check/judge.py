@@ -36,7 +36,7 @@ from sympy import (
 from sympy.matrices.expressions import MatrixSymbol
 
 from derive.algebra import Definition
-from derive.check.chains import Chain, ChainRules, numbers_only
+from derive.check.chains import Chain, ChainRules
 from derive.check.definitions import DefinitionRules
 from derive.check.extract import Block, Post, inline_claims, read_post
 from derive.check.findings import (
@@ -68,7 +68,7 @@ from derive.check.understand import (
     printed_decimals,
     prose_case,
 )
-from derive.check.worked import WorkedExample, WorkedRules
+from derive.check.worked import WorkedExample, WorkedRules, numbers_only
 from derive.proofcache import ProofCache
 
 # What bounds the time and memory of checking one post (tested in tests/test_check_scale.py):
@@ -378,6 +378,8 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules, Wo
                     continue
                 if isinstance(error, Unreadable):
                     reason = str(error)
+                    # softmax(z) of a z the post prints: read again with its value at the end.
+                    self.worked.unread(piece, len(self.findings))
                 elif seconds < STEP_SECONDS:
                     reason = self.out_of_time()
                 else:

@@ -22,19 +22,21 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sympy import Basic, ImmutableMatrix, Indexed, Integer, MatrixBase, Rational, S, Symbol
 
-from derive.check.findings import DEFINITION, NOTE, WRONG, Finding
+from derive.check.findings import DEFINITION, NOTE, PROVEN, UNCHECKED, WRONG, Finding
 from derive.check.intervals import Interval, NotEvaluable, apart, around, enclosure, precision
-from derive.check.reader import Letters, PostNames, Unreadable, read_readings
+from derive.check.reader import Cases, Letters, PostNames, Unreadable, read_readings
 from derive.check.tokens import Token
-from derive.check.understand import looks_rounded
+from derive.check.understand import looks_rounded, printed_decimals
 
 #: At most this many readings of relations with printed values per post: a post with hundreds of
 #: worked values and relations stays linear, and what is not evaluated keeps its note.
 MAX_EVALUATIONS = 400
+#: At most this many rows the reader could not read alone are read again with printed values.
+MAX_UNREAD = 200
 
 
 @dataclass(frozen=True)
@@ -65,12 +67,16 @@ class Printed:
 
 @dataclass
 class Relation:
-    """``name = formula``, stated on ``line``, to be read again with printed values."""
+    """``name = formula`` on ``line``, to be read again with printed values; the formula is the
+    side ``formula`` of the row. ``same_row``: the row prints the value it computes
+    (``p = softmax(z) = [0.659; …]``), so the row itself is a claim to judge."""
 
     name: Basic
     tokens: list[Token]
     line: int
     source: str
+    formula: int = 1
+    same_row: bool = False
 
 
 @dataclass
@@ -99,25 +105,68 @@ class WorkedExample:
     #: In the order of the post: (line, printed value).
     timeline: list[tuple[int, int]] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    #: Rows the reader could not read on their own, with the positions of their findings: read
+    #: again with the values printed before them (``softmax(z)`` of a printed z).
+    unread_rows: list[tuple] = field(default_factory=list)
+    _stated: set[tuple] = field(default_factory=set)
+    _keys: dict[tuple, int] = field(default_factory=dict)
 
     def value(self, name: Basic, value: MatrixBase, places: dict, position: int, line: int) -> None:
         """A row ``name = [numbers]`` on ``line``, whose finding is to be at ``position``."""
         matrix = ImmutableMatrix(value)
         printed_places = _places(matrix, places)
-        key = next(
-            (k for k, p in enumerate(self.printed) if p.name == name and p.value == matrix),
-            None,
-        )
+        key = self._keys.get((name, matrix))
         if key is None:
-            key = len(self.printed)
+            key = self._keys[(name, matrix)] = len(self.printed)
             self.printed.append(Printed(name, matrix, printed_places))
         self.findings_of.setdefault(key, []).append((position, line))
         self.timeline.append((line, key))
 
-    def relation(self, name: Basic, tokens: list[Token], line: int, source: str) -> None:
-        if any(r.line == line and r.source == source for r in self.relations):
+    def unread(self, piece, position: int) -> None:
+        if self.printed and not (piece.tokens and piece.tokens[0].text == "="):
+            self.unread_rows.append((piece, position))
+
+    def relation(self, relation: Relation) -> None:
+        if (relation.line, relation.source, relation.formula) in self._stated:
             return  # the same row, met again in another reading
-        self.relations.append(Relation(name, list(tokens), line, source))
+        self._stated.add((relation.line, relation.source, relation.formula))
+        self.relations.append(relation)
+
+    def row(self, sides: list, piece, places: dict, position: int) -> None:
+        """What a row prints and states, its finding to be at ``position``: ``h_1 = [0.094; …]``
+        prints a value; ``o_2 = V h_2`` states a relation; ``p = softmax(z) = [0.659; …]`` and
+        ``softmax(z) = [0.659; …]`` do both, and are claims."""
+        head = sides[0]
+        if len(sides) < 2 or any(isinstance(side, Cases) for side in sides):
+            return
+        if not _printed(sides[-1]):
+            if len(sides) == 2 and is_value_name(head):
+                self.relation(Relation(head, list(piece.tokens), piece.line, piece.source))
+            return
+        named = is_value_name(head)
+        formulas = [k for k, side in enumerate(sides[:-1]) if not _printed(side) and (k or not named)]
+        if not formulas and not named:
+            return
+        name = head if named else Symbol(f"{_ROW}{piece.line}_{position}")
+        self.value(name, sides[-1], places, position, piece.line)
+        for formula in formulas:
+            self.relation(Relation(name, list(piece.tokens), piece.line, piece.source, formula, True))
+
+
+#: The findings a worked value can turn into ✓ or ✗: nothing else judged the row.
+_OPEN = (NOTE, DEFINITION, UNCHECKED)
+#: The name a value printed without one (``softmax(z) = [0.659; …]``) is kept under.
+_ROW = "_row"
+
+
+def _printed(side) -> bool:
+    """Numbers as a post prints them, not computed (softmax of [2; 1; 0.1] is a formula)."""
+    return isinstance(side, MatrixBase) and all(entry.is_Rational for entry in side)
+
+
+def numbers_only(side) -> bool:
+    """A vector or matrix of numbers: what a worked example prints."""
+    return isinstance(side, MatrixBase) and all(entry.is_number for entry in side)
 
 
 def is_value_name(side) -> bool:
@@ -145,11 +194,14 @@ class WorkedRules:
     heading_lines: tuple[int, ...]
 
     def judge_worked(self) -> None:
-        """Mark ✗ every printed value the post's relations prove wrong."""
+        """Mark ✗ every printed value the post's relations prove wrong, and ✓ every row that
+        computes a value and prints it right."""
         worked = self.worked
+        self._read_again()
         if not worked.printed or not worked.relations:
             return
         instances = list(_Evaluator(worked, self.letters, self.names).instances(self.heading_lines))
+        self._claims_kept(instances)
         cleared = {key for i in instances if i.holds for key in (i.left, *i.inputs)}
         blamed: dict[int, list[Instance]] = {}
         for instance in instances:
@@ -161,7 +213,11 @@ class WorkedRules:
         for key, failed in blamed.items():
             for position, line in worked.findings_of[key]:
                 finding = self.findings[position] if position < len(self.findings) else None
-                if finding is None or finding.line != line or finding.verdict not in (NOTE, DEFINITION):
+                if (
+                    finding is None
+                    or finding.line != line
+                    or finding.verdict not in (NOTE, DEFINITION, UNCHECKED)
+                ):
                     continue  # the row was judged another way (read two ways that disagree)
                 # Shown with a relation of the row's own section (its slide), where there is one.
                 section = bisect.bisect_right(self.heading_lines, line)
@@ -172,6 +228,40 @@ class WorkedRules:
                 self.findings[position] = Finding(
                     finding.line, finding.label, finding.source, WRONG, detail, None, finding.first_line
                 )
+
+    def _read_again(self) -> None:
+        """Rows that could not be read alone, read with the values printed before them."""
+        worked = self.worked
+        for piece, position in worked.unread_rows[:MAX_UNREAD]:
+            state = {}
+            for line, key in sorted(worked.timeline):
+                if line >= piece.line:
+                    break
+                state[worked.printed[key].name] = key
+            values = {name: _placeholders(key, worked.printed[key]) for name, key in state.items()}
+            try:
+                readings, _, _ = read_readings(
+                    list(piece.tokens), self.letters, None, self.names, values=values
+                )
+            except Unreadable:
+                continue
+            if len(readings) == 1:
+                worked.row(list(readings[0].sides), piece, printed_decimals(piece.tokens), position)
+
+    def _claims_kept(self, instances: list[Instance]) -> None:
+        """✓ for a row that computes a value and prints it (``softmax(z) = [0.659; …]``) when
+        every reading of it agrees, to the places printed."""
+        for relation in self.worked.relations:
+            if not relation.same_row:
+                continue
+            own = [i for i in instances if i.relation is relation and not i.shift and i.through is None]
+            if not own or not all(i.holds for i in own):
+                continue
+            for position, line in self.worked.findings_of[own[0].left]:
+                finding = self.findings[position] if position < len(self.findings) else None
+                if finding is not None and finding.line == line == relation.line:
+                    detail = f"agrees, to the places printed, with what it computes: {own[0].computed}"
+                    self.findings[position] = replace(finding, verdict=PROVEN, detail=detail)
 
 
 def _culprit(instance: Instance, cleared: set[int]) -> int | None:
@@ -198,6 +288,8 @@ def _blame(worked: WorkedExample, key: int, instance: Instance) -> str:
     if instance.through is not None:
         stated = f"{stated}, with ${instance.through.source}$ of line {instance.through.line}"
     gives = f"{stated}) gives {left} = {instance.computed}"
+    if key == instance.left and relation.same_row and not instance.shift and instance.through is None:
+        return f"the row prints {instance.printed}, but what it computes is {instance.computed}"
     if key == instance.left:
         return f"{left} is printed {instance.printed}, but {gives}"
     name = _shown(worked.printed[key].name)
@@ -208,6 +300,8 @@ def _blame(worked: WorkedExample, key: int, instance: Instance) -> str:
 
 
 def _shown(name: Basic) -> str:
+    if isinstance(name, Symbol) and name.name.startswith(_ROW):
+        return f"the value of line {name.name[len(_ROW) :].split('_')[0]}"
     if isinstance(name, Indexed):
         return f"{name.base}_{','.join(map(str, name.indices))}"
     return str(name)
@@ -289,7 +383,7 @@ class _Evaluator:
         for relation in readable:
             evaluated = self._evaluate(relation, state, shift, {})
             if evaluated is not None:
-                computed[_actual(relation.name, shift)] = (relation, evaluated[1])
+                computed[_actual(relation.name, shift)] = (relation, evaluated)
         for relation in readable:
             name = _actual(relation.name, shift)
             if printed is not None and name != printed:
@@ -302,7 +396,7 @@ class _Evaluator:
                     continue
                 evaluated = self._evaluate(relation, state, shift, {_textual(inner_name, shift): value})
                 if evaluated is not None:
-                    yield from self._judged(relation, state, shift, evaluated[1], inner)
+                    yield from self._judged(relation, state, shift, evaluated, inner)
 
     def _judged(self, relation, state, shift, right, through) -> Iterator[Instance]:
         instance = self._compare(relation, state, shift, right, through)
@@ -343,9 +437,9 @@ class _Evaluator:
             if isinstance(printed.name, Indexed) and printed.name.base in families
         )
 
-    def _evaluate(self, relation: Relation, state: dict, shift: int, put: dict):
-        """The relation read with the printed values of ``state`` (and ``put``) in place: its two
-        sides as matrices of placeholders, or None when it cannot be evaluated that way."""
+    def _evaluate(self, relation: Relation, state: dict, shift: int, put: dict) -> MatrixBase | None:
+        """The relation's formula read with the printed values of ``state`` (and ``put``) in
+        place, as a matrix of placeholders; None when it cannot be evaluated that way."""
         if self.budget <= 0 or _actual(relation.name, shift) not in state:
             return None
         values: dict[Basic, MatrixBase] = {
@@ -357,14 +451,15 @@ class _Evaluator:
             readings, _, _ = read_readings(relation.tokens, self.letters, None, self.names, values=values)
         except Unreadable:
             return None
-        sides = {tuple(statement.sides) for statement in readings}
-        if len(sides) != 1:
+        formulas = {
+            statement.sides[relation.formula] if len(statement.sides) > relation.formula else None
+            for statement in readings
+        }
+        if len(formulas) != 1:
             return None  # read two ways that differ: not evaluated
-        (found,) = sides
-        if len(found) != 2 or not all(isinstance(side, MatrixBase) for side in found):
-            return None
-        left, right = found
-        return (left, right) if left.shape == right.shape else None
+        (right,) = formulas
+        shape = self.worked.printed[state[_actual(relation.name, shift)]].value.shape
+        return right if isinstance(right, MatrixBase) and right.shape == shape else None
 
     def _compare(self, relation, state, shift, right, through) -> Instance | None:
         """Whether the printed left side lies in the enclosure of the right side, entry by entry."""
@@ -382,10 +477,10 @@ class _Evaluator:
                 ]
                 differ = any(apart(a, b) for a, b in zip(enclosures, claims, strict=True))
                 # Shown at the values as printed; the enclosure only bounds what rounding allows.
-                at_printed = [enclosure(entry, self.as_printed) for entry in right] if differ else []
+                at_printed = [enclosure(entry, self.as_printed) for entry in right]
         except NotEvaluable:
             return None
-        computed = _vector([float(e.mid) for e in at_printed], printed.places, extra=1) if differ else ""
+        computed = _vector([float(e.mid) for e in at_printed], printed.places, extra=1)
         shown = _vector([float(v) for v in printed.value], printed.places) if differ else ""
         return Instance(relation, shift, left_key, frozenset(used), not differ, computed, shown, through)
 
