@@ -43,6 +43,8 @@ class FunctionRules:
             argument = self.function_argument()
             if name == grammar.SOFTMAX:
                 value = self.softmax(self._softmax_entry(argument))
+            elif name in grammar.LOG_SUM_EXP and not primes:
+                value = self.log_sum_exp(name, argument)
             elif base is not None:
                 value = log(argument) if base in (E, Symbol("e")) else log(argument, base)
             else:
@@ -127,6 +129,19 @@ class FunctionRules:
             bound = Symbol("softmax_k", integer=True, positive=True)
             return exp(argument) / Sum(exp(argument.base[bound]), (bound, 1, size))
         raise Unreadable("softmax of something other than a vector or one of its entries")
+
+    def log_sum_exp(self, name: str, argument) -> Expr:
+        """``LSE(z)``: log Σ_k e^{z_k} over the entries of the vector z."""
+        if isinstance(argument, MatrixBase) and argument.shape[1] == 1:
+            return log(sum((exp(entry) for entry in argument), Integer(0)))
+        if not isinstance(argument, (Symbol, MatrixSymbol)) or getattr(argument, "is_integer", False):
+            raise Unreadable(f"{name} of something other than a vector")
+        self.choices.settle(
+            f"{name}({argument.name}) read as log Σ_k e^{{{argument.name}_k}}, the log-sum-exp"
+        )
+        bound = Symbol("lse_k", integer=True, positive=True)
+        family = IndexedBase(argument.name)
+        return log(Sum(exp(family[bound]), (bound, 1, self.letters.size)))
 
     def square_root(self) -> Expr:
         degree = None

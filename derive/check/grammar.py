@@ -122,6 +122,8 @@ VARIADIC = {"max": sympy.Max, "min": sympy.Min}
 #: Any other multi-letter upright word applied to an argument is an application too.
 #: ``softmax`` is read by the reader itself (it needs the vector's size).
 SOFTMAX = "softmax"
+#: The log-sum-exp of a vector, log Σ_k e^{z_k}: read by the reader too, and the reading says so.
+LOG_SUM_EXP = frozenset({"LSE", "logsumexp", "LogSumExp"})
 #: ``\\sigma(z)`` is the logistic function, as in every ML text; the reading says so.
 LOGISTIC_LETTER = "σ"
 

@@ -60,6 +60,8 @@ class NameRules:
     def function_or_name(self, word: str) -> Expr:
         if word in grammar.FUNCTIONS or word in grammar.VARIADIC or word == grammar.SOFTMAX:
             return self.named_function(word)
+        if word in grammar.LOG_SUM_EXP and self.at("char", "("):
+            return self.named_function(word)
         if word == "diag":
             vector = self.function_argument()
             if not (isinstance(vector, MatrixExpr) and vector.shape[1] == 1):

@@ -175,6 +175,8 @@ def standard_definition(name: str, exprs, known: list[Definition], size: Symbol)
     """
     if name in CROSS_ENTROPY_NAMES:
         return _cross_entropy(name, known)
+    if name == "MSE":
+        return _mean_squared_error(exprs, known, size)
     if name != "S":
         return None
     families = _exponentiated(exprs) | set().union(*(_exponentiated([d.expression]) for d in known))
@@ -211,6 +213,33 @@ def _cross_entropy(name: str, known: list[Definition]) -> Assumed | None:
         Definition(Symbol(name), loss.expression),
         f"{name} read as the cross-entropy {loss.name} the post defines",
     )
+
+
+def _mean_squared_error(exprs, known: list[Definition], size: Symbol) -> Assumed | None:
+    """``∂MSE/∂ŷ_i`` with MSE nowhere defined: the mean of the squared differences of the two
+    families the statement compares, (1/N) Σ_k (ŷ_k − y_k)². A square does not tell prediction
+    from target, so which is which needs no guess; a statement with more families (or fewer)
+    is left open. Families that only feed a definition (the x of ŷ = w x + b) do not count."""
+    inputs = set().union(*(_families([d.expression]) for d in known))
+    families = sorted(_families(exprs) - inputs, key=str)
+    if len(families) != 2:
+        return None
+    first, second = families
+    k = Symbol("k", integer=True, positive=True)
+    total = Sum((first[k] - second[k]) ** 2, (k, Integer(1), size)) / size
+    return Assumed(
+        Definition(Symbol("MSE"), total),
+        f"MSE read as (1/{size}) Σ_k ({first}_k − {second}_k)², the mean squared error "
+        "(a standard definition)",
+    )
+
+
+def _families(exprs) -> set:
+    found = set()
+    for expr in exprs:
+        if isinstance(expr, Basic):
+            found |= {atom.base for atom in expr.atoms(Indexed) if len(atom.indices) == 1}
+    return found
 
 
 def _exponentiated(exprs) -> set:
