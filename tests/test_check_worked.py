@@ -194,3 +194,72 @@ def test_a_row_that_prints_a_wrong_vector_is_wrong_with_what_it_computes(row):
     (finding,) = [f for f in report.findings if f.line == 3]
     assert finding.verdict == WRONG, finding.detail
     assert "but what it computes is (0.659" in finding.detail  # one place more than printed
+
+
+def _general_example(o_1: str = r"-0.3 \\ 0.5 \\ 0.6", h_1: str = r"0.2 \\ 0.4") -> str:
+    return "\n".join(
+        [
+            "## The model",
+            "",
+            r"At every step, $o_t$ is read from the hidden state:",
+            "",
+            r"$$o_t = V h_t$$",
+            "",
+            r"$$\hat{y}_t = \operatorname{softmax}(o_t)$$",
+            "",
+            "## A worked example",
+            "",
+            PARAMETERS,
+            "",
+            _values(("h_1", h_1)),
+            "",
+            _values(("o_1", o_1), (r"\hat{y}_1", r"0.176 \\ 0.391 \\ 0.433")),
+            "",
+        ]
+    )
+
+
+def test_a_relation_for_every_step_judges_the_printed_steps_of_a_later_example():
+    assert not _wrong(_general_example())
+    text = _general_example(o_1=r"-0.3 \\ 0.5 \\ 0.7")
+    wrong = _wrong(text)
+    assert list(wrong) == [_line(text, "$$o_1 = ")]
+    assert (
+        "$o_t = V h_t$ (line 5, here for o_1) gives o_1 = (−0.30, 0.50, 0.60)"
+        in wrong[_line(text, "$$o_1 = ")]
+    )
+
+
+def test_a_relation_for_every_step_finds_a_wrong_input_cleared_by_none():
+    # o_1 and ŷ_1 agree with each other, not with h_1; step 2 clears V.
+    step_2 = _values(("h_2", r"0.3 \\ -0.1"), ("o_2", r"0.250 \\ 0.575 \\ 0.200"))
+    text = _general_example(h_1=r"0.2 \\ 0.5") + step_2 + "\n"
+    assert list(_wrong(text)) == [_line(text, "$$h_1 = ")]
+    # With V cleared by nothing, h_1 and V are equally suspect: nothing is blamed.
+    assert not _wrong(_general_example(h_1=r"0.2 \\ 0.5"))
+
+
+def test_a_post_with_more_worked_values_than_an_example_has_is_read_within_bounds(monkeypatch):
+    # Every reading with values in place counts against a budget, and past the caps on values
+    # and relations the pass is skipped: a long post is never slow for its worked values.
+    from derive.check import relations, worked
+
+    readings = []
+    original = relations.read_readings
+
+    def counted(*args, values=None):
+        readings.append(values is not None)
+        return original(*args, values=values)
+
+    monkeypatch.setattr(relations, "read_readings", counted)
+    rows = [
+        _values((f"h_{{{k}}}", r"0.2 \\ 0.4"), (f"o_{{{k}}}", r"-0.3 \\ 0.5 \\ 0.6")) for k in range(1, 120)
+    ]
+    rows += [rf"$$o_{{{k}}} = V h_{{{k}}}$$" for k in range(1, 120)]
+    text = PARAMETERS + "\n\n" + "\n\n".join(rows) + "\n"
+    assert not check_text(text, ".md").wrong
+    assert 0 < sum(readings) <= relations.MAX_EVALUATIONS
+    monkeypatch.setattr(worked, "MAX_PRINTED", 10)
+    readings.clear()
+    check_text(text, ".md")
+    assert not any(readings)

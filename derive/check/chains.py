@@ -20,8 +20,8 @@ from derive.check.definitions import names_in
 from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link
 from derive.check.layout import Piece
 from derive.check.reader import Cases, Statement
+from derive.check.relations import numbers_only
 from derive.check.understand import printed_decimals
-from derive.check.worked import numbers_only
 
 RECENT_CHAINS = 8
 

@@ -58,6 +58,7 @@ from derive.check.reader import (
     read_readings,
 )
 from derive.check.reading import learn_names
+from derive.check.relations import WorkedExample, numbers_only
 from derive.check.result import ResultRules
 from derive.check.tokens import ShapesDoNotMultiply
 from derive.check.understand import (
@@ -68,7 +69,7 @@ from derive.check.understand import (
     printed_decimals,
     prose_case,
 )
-from derive.check.worked import WorkedExample, WorkedRules, numbers_only
+from derive.check.worked import WorkedRules
 from derive.proofcache import ProofCache
 
 # What bounds the time and memory of checking one post (tested in tests/test_check_scale.py):

@@ -1,0 +1,442 @@
+"""A worked example's values and relations: what a post prints (``h_1 = [0.094; 0.135]``) and
+states (``o_2 = V h_2``), collected as the post is read, and each relation evaluated with the
+printed values in place, in interval arithmetic (:mod:`~derive.check.intervals`), at the moments
+it is judged at. :mod:`~derive.check.worked` says which values the results prove wrong.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sympy import Basic, ImmutableMatrix, Indexed, Integer, MatrixBase, Rational, S, Symbol
+
+from derive.check.intervals import Interval, NotEvaluable, apart, around, enclosure, precision
+from derive.check.reader import Cases, Letters, PostNames, Unreadable, read_readings
+from derive.check.tokens import Token
+from derive.check.understand import looks_rounded
+
+#: At most this many readings of relations with printed values per post: a post with hundreds of
+#: worked values and relations stays linear, and what is not evaluated keeps its note.
+MAX_EVALUATIONS = 400
+#: At most this many relations (and pairs of relations, through one another) are looked at per
+#: post, most of them found at once to have no printed value to judge.
+MAX_ATTEMPTS = 100_000
+
+
+@dataclass(frozen=True)
+class Printed:
+    """One value the post prints for a name, on one or more lines."""
+
+    name: Basic
+    value: ImmutableMatrix
+    #: The places printed, entry by entry (None: exact, a whole number among whole numbers).
+    places: tuple[int | None, ...]
+
+    @property
+    def slack(self) -> tuple[Rational, ...]:
+        """Half a unit in the last place printed, entry by entry: how far the value it claims
+        may be from the exact one."""
+        return tuple(S.Zero if p is None else Rational(1, 2 * 10**p) for p in self.places)
+
+    @property
+    def input_slack(self) -> tuple[Rational, ...]:
+        """As an input, how far each entry may be from what it stands for: as in a chain, an
+        entry of three or more significant digits may itself be rounded (0.135), a short one is
+        taken as given (0.5, 2, the logits of an example)."""
+        return tuple(
+            slack if places is not None and looks_rounded(value, places) else S.Zero
+            for value, places, slack in zip(self.value, self.places, self.slack, strict=True)
+        )
+
+
+@dataclass
+class Relation:
+    """``name = formula`` on ``line``, to be read again with printed values; the formula is the
+    side ``formula`` of the row. ``same_row``: the row prints the value it computes
+    (``p = softmax(z) = [0.659; …]``), so the row itself is a claim to judge."""
+
+    name: Basic
+    tokens: list[Token]
+    line: int
+    source: str
+    formula: int = 1
+    same_row: bool = False
+
+
+@dataclass
+class Instance:
+    """A relation evaluated at one state of the printed values."""
+
+    relation: Relation
+    #: The step its left side is read at (o_1 for o_2 = V h_2, or for o_t = V h_t); None: as written.
+    at: Basic | None
+    #: The printed values it used: its left side first, then its inputs.
+    left: int
+    inputs: frozenset[int]
+    holds: bool
+    #: The left side's value as the relation computes it, and as the post prints it.
+    computed: str = ""
+    printed: str = ""
+    through: Relation | None = None
+
+
+@dataclass
+class WorkedExample:
+    """What a post prints and states, collected while it is judged."""
+
+    printed: list[Printed] = field(default_factory=list)
+    #: Printed value → the findings (position, line) of the rows that print it.
+    findings_of: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    #: In the order of the post: (line, printed value).
+    timeline: list[tuple[int, int]] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    #: Rows the reader could not read on their own, with the positions of their findings: read
+    #: again with the values printed before them (``softmax(z)`` of a printed z).
+    unread_rows: list[tuple] = field(default_factory=list)
+    _stated: set[tuple] = field(default_factory=set)
+    _keys: dict[tuple, int] = field(default_factory=dict)
+
+    def value(self, name: Basic, value: MatrixBase, places: dict, position: int, line: int) -> None:
+        """A row ``name = [numbers]`` on ``line``, whose finding is to be at ``position``."""
+        matrix = ImmutableMatrix(value)
+        printed_places = _places(matrix, places)
+        key = self._keys.get((name, matrix))
+        if key is None:
+            key = self._keys[(name, matrix)] = len(self.printed)
+            self.printed.append(Printed(name, matrix, printed_places))
+        self.findings_of.setdefault(key, []).append((position, line))
+        self.timeline.append((line, key))
+
+    def unread(self, piece, position: int) -> None:
+        if self.printed and not (piece.tokens and piece.tokens[0].text == "="):
+            self.unread_rows.append((piece, position))
+
+    def relation(self, relation: Relation) -> None:
+        if (relation.line, relation.source, relation.formula) in self._stated:
+            return  # the same row, met again in another reading
+        self._stated.add((relation.line, relation.source, relation.formula))
+        self.relations.append(relation)
+
+    def row(self, sides: list, piece, places: dict, position: int) -> None:
+        """What a row prints and states, its finding to be at ``position``: ``h_1 = [0.094; …]``
+        prints a value; ``o_2 = V h_2`` states a relation; ``p = softmax(z) = [0.659; …]`` and
+        ``softmax(z) = [0.659; …]`` do both, and are claims."""
+        head = sides[0]
+        if len(sides) < 2 or any(isinstance(side, Cases) for side in sides):
+            return
+        if not _printed(sides[-1]):
+            if len(sides) == 2 and (is_value_name(head) or _step_of(head) is not None):
+                self.relation(Relation(head, list(piece.tokens), piece.line, piece.source))
+            return
+        named = is_value_name(head)
+        formulas = [k for k, side in enumerate(sides[:-1]) if not _printed(side) and (k or not named)]
+        if not formulas and not named:
+            return
+        name = head if named else Symbol(f"{ROW}{piece.line}_{position}")
+        self.value(name, sides[-1], places, position, piece.line)
+        for formula in formulas:
+            self.relation(Relation(name, list(piece.tokens), piece.line, piece.source, formula, True))
+
+
+#: The name a value printed without one (``softmax(z) = [0.659; …]``) is kept under.
+ROW = "_row"
+
+
+def _printed(side) -> bool:
+    """Numbers as a post prints them, not computed (softmax of [2; 1; 0.1] is a formula)."""
+    return isinstance(side, MatrixBase) and all(entry.is_Rational for entry in side)
+
+
+def numbers_only(side) -> bool:
+    """A vector or matrix of numbers: what a worked example prints."""
+    return isinstance(side, MatrixBase) and all(entry.is_number for entry in side)
+
+
+def is_value_name(side) -> bool:
+    """A name a value can be printed for: ``W``, ``h_1``, ``\\hat y_2``."""
+    if isinstance(side, Symbol):
+        return not side.is_integer
+    return isinstance(side, Indexed) and all(isinstance(i, Integer) for i in side.indices)
+
+
+def _places(matrix: ImmutableMatrix, places: dict) -> tuple[int | None, ...]:
+    """The places each entry is printed to. A whole number among decimals is as rounded as the
+    coarsest of them (0 for 0.004); a matrix of whole numbers is exact."""
+    decimals = [places[abs(entry)] for entry in matrix if abs(entry) in places]
+    coarsest = min(decimals) if decimals else None
+    return tuple(places.get(abs(entry), coarsest) for entry in matrix)
+
+
+# -- evaluating relations --------------------------------------------------------------------
+
+
+def _states(worked: WorkedExample, headings: tuple[int, ...]) -> Iterator[tuple[list[Relation], dict, Basic]]:
+    """The moments a relation is judged at, with the printed values in force then: right after
+    the post prints the value a relation computes (with the inputs printed before it), and on the
+    relation's own row. A section (a slide) computes with its own relations, so a relation for
+    one step never judges the values of an example in another section; a relation for every
+    step (o_t = V h_t) holds for the sections after it too. The last item is the name just
+    printed, or None on a relation's row."""
+    events = sorted(
+        [(line, 0, key) for line, key in worked.timeline]
+        + [(relation.line, 1, number) for number, relation in enumerate(worked.relations)]
+    )
+    own: dict[int, list[Relation]] = {}
+    for relation in worked.relations:
+        own.setdefault(bisect.bisect_right(headings, relation.line), []).append(relation)
+    state: dict[Basic, int] = {}
+    for line, kind, key in events:
+        printed = worked.printed[key].name if kind == 0 else None
+        if printed is not None:
+            state[printed] = key
+        section = bisect.bisect_right(headings, line)
+        relations = own.get(section, []) + [
+            r for earlier, rs in own.items() if earlier < section for r in rs if general(r)
+        ]
+        if relations:
+            yield relations, dict(state), printed
+
+
+def _step_of(name) -> Basic | None:
+    """The step a relation's left side is written at: 2 of o_2, t of o_t; None for W or z."""
+    if isinstance(name, Indexed) and len(name.indices) == 1:
+        index = name.indices[0]
+        if isinstance(index, Integer) or (isinstance(index, Symbol) and index.is_integer):
+            return index
+    return None
+
+
+def general(relation: Relation) -> bool:
+    """Whether the relation is written for every step: o_t = V h_t."""
+    return isinstance(_step_of(relation.name), Symbol)
+
+
+def _actual(relation: Relation, name: Basic, at: Basic | None) -> Basic:
+    """The name ``name`` of ``relation`` stands for when its left side is read at step ``at``:
+    h_{t−1} of o_t = V h_{t−1} is h_1 at step 2."""
+    if at is None or not isinstance(name, Indexed) or len(name.indices) != 1:
+        return name
+    return Indexed(name.base, name.indices[0] - _step_of(relation.name) + at)
+
+
+def _textual(relation: Relation, name: Basic, at: Basic | None) -> Basic:
+    """How ``relation``, read at step ``at``, writes the name ``name``: the inverse of :func:`_actual`."""
+    if at is None or not isinstance(name, Indexed) or len(name.indices) != 1:
+        return name
+    return Indexed(name.base, name.indices[0] - at + _step_of(relation.name))
+
+
+class Evaluator:
+    """Every relation at every moment it is judged at, read with the printed values in place."""
+
+    def __init__(self, worked: WorkedExample, letters: Letters, names: PostNames) -> None:
+        self.worked, self.letters, self.names = worked, letters, names
+        self.budget = MAX_EVALUATIONS
+        self.attempts = MAX_ATTEMPTS
+        self._for_every_step: dict[int, bool] = {}
+        self._plain_readings: dict[int, list | None] = {}
+        self._seen: set[tuple] = set()
+        with precision():
+            self.rounded = self._intervals(rounded=True)
+            self.as_printed = self._intervals(rounded=False)
+
+    def instances(self, headings: tuple[int, ...]) -> Iterator[Instance]:
+        for relations, state, printed in _states(self.worked, headings):
+            if self.budget <= 0 or self.attempts <= 0:
+                return
+            steps: dict[Basic, list[Integer]] = {}
+            for name in state:
+                if (
+                    isinstance(name, Indexed)
+                    and len(name.indices) == 1
+                    and isinstance(name.indices[0], Integer)
+                ):
+                    steps.setdefault(name.base, []).append(name.indices[0])
+            yield from self._at(relations, state, printed, steps)
+
+    def _steps(self, relation: Relation, printed_steps: dict) -> list[Basic | None]:
+        """The steps to read ``relation`` at: as written, and every other step of its left side
+        the post prints a value of (``printed_steps``, by family), when it reads for every step."""
+        steps: list[Basic | None] = [] if general(relation) else [None]
+        written = _step_of(relation.name)
+        if written is None or not self._reads_for_every_step(relation):
+            return steps
+        return steps + [at for at in printed_steps.get(relation.name.base, ()) if at != written]
+
+    def _at(
+        self, relations: list[Relation], state: dict, printed: Basic | None, steps: dict
+    ) -> Iterator[Instance]:
+        readings = [(relation, at) for relation in relations for at in self._steps(relation, steps)]
+        # Each pair is an attempt, however cheap: the work of a moment is bounded by its count.
+        self.attempts -= len(readings) * (1 + len(readings))
+        if self.attempts < 0:
+            return
+        computed: dict[tuple, tuple[Basic, ImmutableMatrix]] = {}
+        for relation, at in readings:
+            value = self._evaluate(relation, state, at, {})
+            if value is not None:
+                computed[(id(relation), at)] = (_actual(relation, relation.name, at), value)
+        by_id = {id(relation): relation for relation in relations}
+        for relation, at in readings:
+            name = _actual(relation, relation.name, at)
+            if printed is not None and name != printed:
+                continue  # judged when its own value is printed, or on its row
+            if (id(relation), at) in computed:
+                yield from self._judged(relation, state, at, computed[(id(relation), at)][1], None)
+            # Through one another: softmax(o_2) with o_2 = V h_2 is softmax(V h_2).
+            uses = self._uses(relation)
+            for (inner, _), (inner_name, value) in computed.items():
+                written = _textual(relation, inner_name, at)
+                if inner == id(relation) or inner_name == name or (uses is not None and written not in uses):
+                    continue
+                evaluated = self._evaluate(relation, state, at, {written: value})
+                if evaluated is not None:
+                    yield from self._judged(relation, state, at, evaluated, by_id[inner])
+
+    def _judged(self, relation, state, at, right, through) -> Iterator[Instance]:
+        instance = self._compare(relation, state, at, right, through)
+        if instance is None:
+            return
+        key = (id(relation), at, id(through), instance.left, instance.inputs)
+        if key not in self._seen:
+            self._seen.add(key)
+            yield instance
+
+    def _plain(self, relation: Relation) -> list | None:
+        """The relation read without values, once: None when it cannot be read that way."""
+        if id(relation) not in self._plain_readings:
+            try:
+                readings, _, _ = read_readings(relation.tokens, self.letters, None, self.names)
+            except Unreadable:
+                readings = None
+            self._plain_readings[id(relation)] = readings
+        return self._plain_readings[id(relation)]
+
+    def _uses(self, relation: Relation) -> set | None:
+        """The names the relation uses, as it writes them; None when it cannot be read alone."""
+        readings = self._plain(relation)
+        if readings is None:
+            return None
+        found: set = set()
+        for statement in readings:
+            for side in statement.sides:
+                if isinstance(side, Basic):
+                    found |= side.atoms(Indexed) | side.atoms(Symbol)
+        return found
+
+    def _reads_for_every_step(self, relation: Relation) -> bool:
+        """Whether ``relation`` reads for every step: each name it uses (read without values) is
+        an entry of a family with one whole-number index, and every printed value of those
+        families is a vector or matrix (h_t of a recurrence), never a number (p_2 of one vector)."""
+        known = self._for_every_step.get(id(relation))
+        if known is None:
+            known = self._for_every_step[id(relation)] = self._families_of_vectors(relation)
+        return known
+
+    def _families_of_vectors(self, relation: Relation) -> bool:
+        readings = self._plain(relation)
+        if readings is None:
+            return False
+        step = _step_of(relation.name)
+        families = set()
+        for statement in readings:
+            for side in statement.sides:
+                if not isinstance(side, Basic):
+                    return False
+                for indexed in side.atoms(Indexed):
+                    if len(indexed.indices) != 1:
+                        return False
+                    index = indexed.indices[0]
+                    if isinstance(index, Integer) or (isinstance(step, Symbol) and index.has(step)):
+                        families.add(indexed.base)
+        return bool(families) and all(
+            printed.value.shape != (1, 1)
+            for printed in self.worked.printed
+            if isinstance(printed.name, Indexed) and printed.name.base in families
+        )
+
+    def _evaluate(self, relation: Relation, state: dict, at: Basic | None, put: dict) -> MatrixBase | None:
+        """The relation's formula read with the printed values of ``state`` (and ``put``) in
+        place, as a matrix of placeholders; None when it cannot be evaluated that way."""
+        left = _actual(relation, relation.name, at)
+        if self.budget <= 0 or left not in state:
+            return None
+        values: dict[Basic, MatrixBase] = {
+            _textual(relation, name, at): placeholders(key, self.worked.printed[key])
+            for name, key in state.items()
+        }
+        values.update(put)
+        self.budget -= 1
+        try:
+            readings, _, _ = read_readings(relation.tokens, self.letters, None, self.names, values=values)
+        except Unreadable:
+            return None
+        formulas = {
+            statement.sides[relation.formula] if len(statement.sides) > relation.formula else None
+            for statement in readings
+        }
+        if len(formulas) != 1:
+            return None  # read two ways that differ: not evaluated
+        (right,) = formulas
+        shape = self.worked.printed[state[left]].value.shape
+        return right if isinstance(right, MatrixBase) and right.shape == shape else None
+
+    def _compare(self, relation, state, at, right, through) -> Instance | None:
+        """Whether the printed left side lies in the enclosure of the right side, entry by entry."""
+        left_key = state[_actual(relation, relation.name, at)]
+        printed = self.worked.printed[left_key]
+        used = {_key_of(symbol) for entry in right for symbol in entry.free_symbols}
+        if None in used:
+            return None  # a name without a printed value
+        used.discard(left_key)
+        try:
+            with precision():
+                enclosures = [enclosure(entry, self.rounded) for entry in right]
+                claims = [
+                    around(value, slack) for value, slack in zip(printed.value, printed.slack, strict=True)
+                ]
+                differ = any(apart(a, b) for a, b in zip(enclosures, claims, strict=True))
+                # Shown at the values as printed; the enclosure only bounds what rounding allows.
+                at_printed = [enclosure(entry, self.as_printed) for entry in right]
+        except NotEvaluable:
+            return None
+        computed = _vector([float(e.mid) for e in at_printed], printed.places, extra=1)
+        shown = _vector([float(v) for v in printed.value], printed.places) if differ else ""
+        return Instance(relation, at, left_key, frozenset(used), not differ, computed, shown, through)
+
+    def _intervals(self, rounded: bool) -> dict[str, Interval]:
+        """Each placeholder's interval: the numbers that round to the printed entry, or the
+        entry itself."""
+        intervals = {}
+        for key, printed in enumerate(self.worked.printed):
+            for entry, (value, slack) in enumerate(zip(printed.value, printed.input_slack, strict=True)):
+                intervals[_placeholder(key, entry)] = around(value, slack if rounded else S.Zero)
+        return intervals
+
+
+def _placeholder(key: int, entry: int) -> str:
+    return f"_printed{key}_{entry}"
+
+
+def placeholders(key: int, printed: Printed) -> ImmutableMatrix:
+    rows, columns = printed.value.shape
+    return ImmutableMatrix(
+        rows, columns, [Symbol(_placeholder(key, entry)) for entry in range(rows * columns)]
+    )
+
+
+def _key_of(symbol: Symbol) -> int | None:
+    if not symbol.name.startswith("_printed"):
+        return None
+    return int(symbol.name[len("_printed") :].split("_")[0])
+
+
+def _vector(values: list[float], places: tuple[int | None, ...], extra: int = 0) -> str:
+    """Values to the places the post prints each (and ``extra`` more), as (a, b, c)."""
+    shown = [
+        f"{value:.{(digits or 0) + extra}f}".replace("-", "−")
+        for value, digits in zip(values, places, strict=True)
+    ]
+    return f"({', '.join(shown)})"
