@@ -712,3 +712,29 @@ def test_a_sentence_in_a_new_section_defines_a_name_anew():
 def test_the_variable_of_a_chain_is_known_on_its_later_links():
     text = "$$\n\\sigma'(z) = \\frac{e^{-z}}{(1 + e^{-z})^2} = \\sigma(z)(1 - \\sigma(z))\n$$\n"
     assert [f.verdict for f in check_text(text).findings] == [PROVEN, PROVEN]
+
+
+@pytest.mark.parametrize(
+    ("derivative", "verdict"),
+    [(r"\sigma(z)(1-\sigma(z))", PROVEN), (r"\sigma(z)(1+\sigma(z))", WRONG)],
+)
+def test_a_function_the_post_defines_is_its_own_definition_not_the_convention(derivative, verdict):
+    # σ(z) = … defines σ: ∂σ/∂z is that σ at z, and σ(…) is σ applied, not a product.
+    text = f"Let $\\sigma(z) = \\frac{{1}}{{1+e^{{-z}}}}$.\n\n$$\\frac{{d\\sigma}}{{dz}} = {derivative}$$\n"
+    (step,) = [f for f in check_text(text).findings if f.line == 3]
+    assert step.verdict == verdict, step.detail
+
+
+def test_a_post_that_defines_sigma_otherwise_is_read_with_its_definition():
+    text = "$$\n\\sigma(x) = x^2\n$$\n\n$$\n\\sigma(3) = 9\n$$\n"
+    assert [f.verdict for f in check_text(text).findings] == [DEFINITION, PROVEN]
+
+
+def test_a_defined_function_written_alone_as_shorthand_is_left_open_not_applied():
+    # σ(1 − σ) after σ(x) = …: σ applied at 1 − σ, or σ times (1 − σ)? Both readings stay.
+    text = (
+        "$$\n\\sigma(x) = \\frac{1}{1 + e^{-x}}\n$$\n\nFor short:\n\n"
+        "$$\n\\sigma'(x) = \\sigma(1 - \\sigma)\n$$\n"
+    )
+    (step,) = [f for f in check_text(text).findings if f.line == 8]
+    assert step.verdict == UNCHECKED, step.detail

@@ -232,6 +232,9 @@ class NameRules:
         settled = True if key == self.defining else self.names.is_function(key)
         if settled is None and key == grammar.LOGISTIC_LETTER and not self.names.uses_both(key):
             settled = True
+        if settled is None and (key, self._bracket_text()) in self.names.defined:
+            # σ(z) = … defines σ: σ(z) is σ applied, though ∂σ/∂z uses it alone; σ(1 − σ) is open.
+            settled = True
         if settled is None:
             # One name is read one way throughout the row: f(x) and f(y) are both calls or both products.
             pick = self.choices.choose(("an application", "a product"), f"{name}(…)", key=key)
@@ -297,7 +300,13 @@ class NameRules:
             raise Unreadable(f"{name}(…) applies something that is not a name")
         if conditional:
             label = f"{label}|"
-        if name == grammar.LOGISTIC_LETTER and len(arguments) == 1 and not conditional:
+        if (
+            name == grammar.LOGISTIC_LETTER
+            and len(arguments) == 1
+            and not conditional
+            and not self.names.defines(name)
+            and name != self.defining
+        ):
             self.choices.settle("σ(…) read as the logistic function 1/(1 + e^{−x})")
             call = grammar.FUNCTIONS["sigmoid"]
             return derivative_at(call, arguments[0], primes)

@@ -119,6 +119,12 @@ class PostNames:
     #: Quantities the post differentiates (p of ∂p_i/∂z_j) and never differentiates by: they
     #: depend on something, while a parameter (b of ∂L/∂b) is a variable of its own.
     varying: frozenset = frozenset()
+    #: Functions the post defines, with the arguments it writes (``σ(z) = …`` gives ("σ", "z")):
+    #: its definition, not a convention, says what they are.
+    defined: frozenset = frozenset()
+
+    def defines(self, name: str) -> bool:
+        return any(defined == name for defined, _ in self.defined)
 
     def is_function(self, name: str) -> bool | None:
         applied, alone = name in self.functions, name in self.values
@@ -181,6 +187,7 @@ class Evidence:
     differentiated: set = field(default_factory=set)  # p of ∂p_i/∂z_j
     variables: set = field(default_factory=set)  # z of ∂p_i/∂z_j, b of ∂L/∂b
     exponentiated: set = field(default_factory=set)  # families x of e^{x_i}
+    defined: set = field(default_factory=set)  # (f, "x") of a row f(x) = …
 
 
 class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
@@ -297,6 +304,7 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         head = self._defined_function()
         if head is not None:
             self.evidence.applied.add(head)
+            self.evidence.defined.add((head, self._bracket_text()))
             # J(w) = … defines J, also in a post that writes ∂J/∂w: this row applies it.
             self.defining = head
         first = self.relation_here()
@@ -322,6 +330,18 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
                     if isinstance(derivative.expr, (Symbol, Indexed)):
                         self.evidence.differentiated.add(quantity_name(derivative.expr))
                     self.evidence.variables |= {quantity_name(v) for v in derivative.variables}
+
+    def _bracket_text(self) -> str:
+        """The text inside the first bracket from here: "z" of σ(z) = …, "w, b" of J(w, b)."""
+        index = 0
+        while (token := self.peek(index)) is not None and token.text != "(":
+            index += 1
+        inside = []
+        index += 1
+        while (token := self.peek(index)) is not None and token.text != ")":
+            inside.append(token.text)
+            index += 1
+        return " ".join(inside)
 
     def _defined_function(self) -> str | None:
         """The f of a row that begins ``f(x) =`` or ``\\mathcal{L}(θ, b) :=``: f is a function."""

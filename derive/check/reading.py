@@ -72,6 +72,7 @@ def learn_names(rows, letters: Letters, *, conventions: bool = False) -> PostNam
         family if conventions else None,
         frozenset(conventional),
         frozenset(evidence.differentiated - evidence.variables),
+        frozenset(evidence.defined),
     )
 
 
