@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from derive.check import check_text
-from derive.check.findings import PROVEN, UNCHECKED, WRONG
+from derive.check.findings import DEFINITION, PROVEN, UNCHECKED, WRONG
 
 
 def _only(text: str):
@@ -74,3 +74,41 @@ def test_a_post_that_defines_its_mse_is_read_with_its_own_definition():
 def test_an_mse_over_more_than_two_families_is_left_open():
     step = _only(r"$$\frac{\partial \mathrm{MSE}}{\partial w_j} = \frac{2}{N} x_j (\hat{y}_j - y_j)$$" + "\n")
     assert step.verdict == UNCHECKED
+
+
+_MID_DERIVATION = r"""We use the softmax Jacobian from the previous post,
+
+$$\frac{\partial p_k}{\partial z_j} = p_k(\delta_{kj} - p_j)$$
+
+and the loss
+
+$$L = -\sum_k y_k \log p_k$$
+
+$$\frac{\partial L}{\partial z_j} = -\sum_k y_k (\delta_{kj} - p_j) = p_j - y_j$$
+
+since the labels are one-hot.
+"""
+
+
+def test_a_post_that_starts_mid_derivation_reads_p_as_the_softmax_it_speaks_of():
+    report = check_text(_MID_DERIVATION, ".md")
+    assert [f.verdict for f in report.findings] == [PROVEN, DEFINITION, PROVEN, PROVEN]
+    assert all("p read as the softmax of z" in f.detail for f in report.findings if f.verdict == PROVEN)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line"),
+    [
+        (r"p_k(\delta_{kj} - p_j)", r"p_k(\delta_{kj} + p_j)", 3),  # a sign
+        ("= p_j - y_j", "= y_j - p_j", 9),  # the result's sign
+        (r"(\delta_{kj} - p_j) =", r"(\delta_{kj} - p_k) =", 9),  # an index
+    ],
+)
+def test_a_mistake_in_a_post_that_starts_mid_derivation_is_found(old, new, line):
+    report = check_text(_MID_DERIVATION.replace(old, new), ".md")
+    assert [f.line for f in report.findings if f.verdict == WRONG][:1] == [line]
+
+
+def test_without_the_softmax_named_a_family_stays_undefined():
+    text = _MID_DERIVATION.replace("softmax", "output")
+    assert check_text(text, ".md").findings[0].verdict == UNCHECKED

@@ -322,6 +322,8 @@ MISREADINGS = [
         "a false ✗",
         {Eq(Derivative(L, p_[i]), -y_[i] / p_[i])},
     ),
+    # A bar right after the bracket opens |w|: no conditional P(t | z) to read.
+    ("x(|w| + w)", "a term with nothing in it", {x * (Abs(w) + w)}),
 ]
 
 

@@ -222,7 +222,9 @@ class DefinitionRules:
         """Take the standard definition of each name the post leaves undefined; True if any."""
         taken = False
         for name in names:
-            assumed = standard_definition(name, parts, list(self.definitions.values()), self.letters.size)
+            assumed = standard_definition(
+                name, parts, list(self.definitions.values()), self.letters.size, self.softmax_named
+            )
             if assumed is not None:
                 self._learn(assumed.definition, 0)
                 self.assumed[name] = assumed.shown

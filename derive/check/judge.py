@@ -172,6 +172,7 @@ def check_text(
     judge = _Judge(letters, assumption, deadline, cache, names, {(block.line, block.tex) for block in named})
     lines = text.split("\n")
     starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+    judge.softmax_named = _SOFTMAX_WORD.search(text) is not None
     judge.heading_lines = tuple(number for number, line in enumerate(lines, 1) if _HEADING_LINE.match(line))
     for done, (block, found) in enumerate(blocks, start=1):
         after = "" if block.inline else _text_after(text, block, starts)
@@ -183,6 +184,8 @@ def check_text(
     return Report(tuple(judge.findings), judge.final_result(), judge.assumption)
 
 
+#: The softmax named in the post, in its four languages.
+_SOFTMAX_WORD = re.compile(r"soft-?max|소프트맥스|ソフトマックス|归一化指数", re.I)
 #: A heading of Markdown or LaTeX, where a new section begins.
 _HEADING_LINE = re.compile(r" {0,3}#{1,6}\s|\s*\\(?:sub)*section\*?\{")
 #: What closes a display, before the words that follow it.
@@ -281,6 +284,8 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules, Wo
         self.names = names or PostNames()
         self.cache = cache
         self.assumption = assumption
+        #: Whether the post speaks of the softmax: then p of ∂p_k/∂z_j is the softmax of z.
+        self.softmax_named = False
         # By head, in the order the post gives them (a definition made anew moves to the end).
         self.definitions: dict[Basic, Definition] = {}
         self.defined_at: dict[Basic, int] = {}

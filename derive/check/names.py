@@ -258,6 +258,8 @@ class NameRules:
         """At a bracket: does a comma or a bar stand at its top level, as in f(x, y) or P(t | z)?"""
         depth = 0
         index = 0
+        absolute = False  # inside |…| written as a value: x(|w| + w) is no P(t | z)
+        previous = None
         while (token := self.peek(index)) is not None:
             if token.kind == "char" and token.text in "([{":
                 depth += 1
@@ -265,8 +267,11 @@ class NameRules:
                 depth -= 1
                 if depth == 0:
                     return False
+            elif depth == 1 and token.kind == "char" and token.text == "|" and (absolute or _opens(previous)):
+                absolute = not absolute
             elif depth == 1 and token.kind == "char" and token.text in (",", "|"):
                 return True
+            previous = token
             index += 1
         return False
 
@@ -432,6 +437,12 @@ class NameRules:
         if name[0].isupper():
             return MatrixSymbol(name, size, columns)
         return MatrixSymbol(name, columns if name in self.letters.column_families else size, 1)
+
+
+def _opens(previous: Token | None) -> bool:
+    """Whether a bar after ``previous`` opens an absolute value: after a bracket or an operator,
+    where no operand stands for it to separate from."""
+    return previous is not None and previous.kind == "char" and previous.text in "([{+-*/=,"
 
 
 def is_plain_name(tokens: list[Token]) -> bool:

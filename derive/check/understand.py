@@ -12,7 +12,21 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sympy import Basic, Dummy, Float, Indexed, Integer, Rational, Sum, Symbol, diff, exp, log
+from sympy import (
+    Basic,
+    Derivative,
+    Dummy,
+    Float,
+    Indexed,
+    IndexedBase,
+    Integer,
+    Rational,
+    Sum,
+    Symbol,
+    diff,
+    exp,
+    log,
+)
 
 from derive.algebra import Definition
 
@@ -167,12 +181,20 @@ class Assumed:
     shown: str
 
 
-def standard_definition(name: str, exprs, known: list[Definition], size: Symbol) -> Assumed | None:
+def standard_definition(
+    name: str, exprs, known: list[Definition], size: Symbol, softmax_named: bool = False
+) -> Assumed | None:
     """The standard meaning of ``name`` in a softmax post, when the post leaves it undefined.
 
     ``S`` is the softmax's denominator Σ_k e^{z_k}, over the one family the post exponentiates;
-    ``CE`` (or ``BCE``) is the cross-entropy loss the post defines under another name.
+    ``CE`` (or ``BCE``) is the cross-entropy loss the post defines under another name; in a
+    post that speaks of the softmax (``softmax_named``), a family differentiated by the logits,
+    or taken the log of in a loss differentiated by them, is the softmax of the logits.
     """
+    if softmax_named:
+        found = _softmax_family(name, exprs, known, size)
+        if found is not None:
+            return found
     if name in CROSS_ENTROPY_NAMES:
         return _cross_entropy(name, known)
     if name == "MSE":
@@ -212,6 +234,42 @@ def _cross_entropy(name: str, known: list[Definition]) -> Assumed | None:
     return Assumed(
         Definition(Symbol(name), loss.expression),
         f"{name} read as the cross-entropy {loss.name} the post defines",
+    )
+
+
+def _softmax_family(name: str, exprs, known: list[Definition], size: Symbol) -> Assumed | None:
+    """p of ∂p_k/∂z_j, or of log p_k in a loss the statement differentiates by z_j: p_k is
+    e^{z_k}/Σ_m e^{z_m}, when the statement differentiates by one family z alone."""
+    derivatives = [d for e in exprs if isinstance(e, Basic) for d in e.atoms(Derivative)]
+    logits = {
+        v.base for d in derivatives for v in d.variables if isinstance(v, Indexed) and len(v.indices) == 1
+    }
+    if len(logits) != 1 or any(not isinstance(v, Indexed) for d in derivatives for v in d.variables):
+        return None
+    (logit,) = logits
+    differentiated = any(
+        isinstance(d.expr, Indexed) and d.expr.base.name == name and len(d.expr.indices) == 1
+        for d in derivatives
+    )
+    losses = [
+        d.expression for d in known if any(d.name in e.atoms(Symbol) for e in exprs if isinstance(e, Basic))
+    ]
+    logged = any(
+        isinstance(arg, Indexed) and arg.base.name == name
+        for expr in [*exprs, *losses]
+        if isinstance(expr, Basic)
+        for taken in expr.atoms(log)
+        for arg in [taken.args[0]]
+    )
+    if name == logit.name or not (differentiated or logged):
+        return None
+    k, m = (Symbol(letter, integer=True, positive=True) for letter in ("k", "m"))
+    family = IndexedBase(name)
+    softmax = exp(logit[k]) / Sum(exp(logit[m]), (m, Integer(1), size))
+    return Assumed(
+        Definition(family[k], softmax),
+        f"{name} read as the softmax of {logit}, {name}_k = e^{{{logit}_k}}/Σ_m e^{{{logit}_m}} "
+        "(the post speaks of the softmax; a standard definition)",
     )
 
 
