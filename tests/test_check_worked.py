@@ -159,7 +159,9 @@ def test_bold_vectors_of_a_step_are_read_like_plain_ones():
         ("softmax}(o_2)", "softmax}(\\mathbf{o}_2)"),
     ]:
         text = text.replace(plain, bold)
-    assert list(_wrong(text)) == [_line(text, "$$\\mathbf{o}_2 = \\begin")]
+    wrong = _wrong(text)
+    assert list(wrong) == [_line(text, "$$\\mathbf{o}_2 = \\begin")]
+    assert r"$\mathbf{o}_2 = \mathbf{V} \mathbf{h}_2$ (line 13) gives o_2 = (0.2500" in wrong[9]
 
 
 LOGITS = r"$$z = \begin{bmatrix} 2 \\ 1 \\ 0.1 \end{bmatrix}$$"  # softmax: (0.6590, 0.2424, 0.0986)

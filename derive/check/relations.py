@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sympy import Basic, ImmutableMatrix, Indexed, Integer, MatrixBase, Rational, S, Symbol
+from sympy.matrices.expressions import MatrixSymbol
 
 from derive.check.intervals import Interval, NotEvaluable, apart, around, enclosure, precision
 from derive.check.reader import Cases, Letters, PostNames, Unreadable, read_readings
@@ -155,9 +156,11 @@ def numbers_only(side) -> bool:
 
 
 def is_value_name(side) -> bool:
-    """A name a value can be printed for: ``W``, ``h_1``, ``\\hat y_2``."""
+    """A name a value can be printed for: ``W``, ``\\mathbf{W}``, ``h_1``, ``\\hat y_2``."""
     if isinstance(side, Symbol):
         return not side.is_integer
+    if isinstance(side, MatrixSymbol):
+        return True
     return isinstance(side, Indexed) and all(isinstance(i, Integer) for i in side.indices)
 
 

@@ -74,29 +74,23 @@ class WorkedRules:
         cleared = {key for i in instances if i.holds for key in (i.left, *i.inputs)}
         blamed: dict[int, list[Instance]] = {}
         for instance in instances:
-            if instance.holds:
-                continue
-            culprit = _culprit(instance, cleared)
+            culprit = None if instance.holds else _culprit(instance, cleared)
             if culprit is not None:
                 blamed.setdefault(culprit, []).append(instance)
         for key, failed in blamed.items():
-            for position, line in worked.findings_of[key]:
-                finding = self.findings[position] if position < len(self.findings) else None
-                if (
-                    finding is None
-                    or finding.line != line
-                    or finding.verdict not in (NOTE, DEFINITION, UNCHECKED)
-                ):
-                    continue  # the row was judged another way (read two ways that disagree)
-                # Shown with a relation of the row's own section (its slide), where there is one.
-                section = bisect.bisect_right(self.heading_lines, line)
-                here = [
-                    i for i in failed if bisect.bisect_right(self.heading_lines, i.relation.line) == section
-                ]
-                detail = _blame(worked, key, (here or failed)[0])
-                self.findings[position] = Finding(
-                    finding.line, finding.label, finding.source, WRONG, detail, None, finding.first_line
-                )
+            self._wrong(key, failed)
+
+    def _wrong(self, key: int, failed: list[Instance]) -> None:
+        """✗ on every row that prints the value ``key``, with a relation it fails."""
+        for position, line in self.worked.findings_of[key]:
+            finding = self.findings[position] if position < len(self.findings) else None
+            if finding is None or finding.line != line or finding.verdict not in _OPEN:
+                continue  # the row was judged another way (read two ways that disagree)
+            # Shown with a relation of the row's own section (its slide), where there is one.
+            section = bisect.bisect_right(self.heading_lines, line)
+            here = [i for i in failed if bisect.bisect_right(self.heading_lines, i.relation.line) == section]
+            detail = _blame(self.worked, key, (here or failed)[0])
+            self.findings[position] = replace(finding, verdict=WRONG, detail=detail, counterexample=None)
 
     def _read_again(self) -> None:
         """Rows that could not be read alone, read with the values printed before them."""
