@@ -265,3 +265,36 @@ def test_a_post_with_more_worked_values_than_an_example_has_is_read_within_bound
     readings.clear()
     check_text(text, ".md")
     assert not any(readings)
+
+
+_PLUGGED = "\n\n".join(
+    [
+        "$$"
+        + r"\mathbf{z} = \begin{bmatrix} 2.0 \\ 1.0 \\ 0.1 \end{bmatrix}, \quad "
+        + r"\mathbf{y} = \begin{bmatrix} 0 \\ 1 \\ 0 \end{bmatrix}$$",
+        r"$$\mathbf{p} = \text{softmax}(\mathbf{z})"
+        + r" = \begin{bmatrix} 0.659 \\ 0.242 \\ 0.099 \end{bmatrix}$$",
+        r"$$\frac{\partial L}{\partial \mathbf{z}} = \mathbf{p} - \mathbf{y}"
+        + r" = \begin{bmatrix} 0.659 \\ -0.758 \\ 0.099 \end{bmatrix}$$",
+        r"$$L = -\log p_2 = -\log 0.242 = 1.419$$",
+        "",
+    ]
+)
+
+
+def test_an_entry_of_a_printed_vector_is_put_in_where_the_post_plugs_it_in():
+    report = check_text(_PLUGGED, ".md")
+    assert not report.wrong, [f.detail for f in report.findings if f.verdict == WRONG]
+    (plugged,) = [f for f in report.findings if f.source == r"= -\log 0.242"]
+    assert plugged.verdict == PROVEN and "with p_2 = 0.242 (line 3), as printed" in plugged.detail
+    wrong = check_text(_PLUGGED.replace(r"-\log 0.242 =", r"-\log 0.659 ="), ".md")
+    assert [f.source for f in wrong.findings if f.verdict == WRONG][:1] == [r"= -\log 0.659"]
+
+
+def test_a_row_with_a_side_that_cannot_be_evaluated_is_wrong_but_never_proven_by_its_numbers():
+    report = check_text(_PLUGGED, ".md")
+    (gradient,) = [f for f in report.findings if f.line == 5]
+    assert gradient.verdict == NOTE  # ∂L/∂z itself is not checked by the numbers
+    wrong = check_text(_PLUGGED.replace("-0.758", "-0.768"), ".md")
+    (gradient,) = [f for f in wrong.findings if f.line == 5]
+    assert gradient.verdict == WRONG and "what it computes is (0.6590, −0.7580, 0.0990)" in gradient.detail

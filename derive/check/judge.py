@@ -384,8 +384,8 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules, Wo
                     continue
                 if isinstance(error, Unreadable):
                     reason = str(error)
-                    # softmax(z) of a z the post prints: read again with its value at the end.
-                    self.worked.unread(piece, len(self.findings))
+                    # softmax(z) of a z the post prints: read again with its value.
+                    self.read_with_values(piece, len(self.findings))
                 elif seconds < STEP_SECONDS:
                     reason = self.out_of_time()
                 else:

@@ -76,6 +76,26 @@ class LinkRules:
             return replace(result, detail=f"{result.detail}; assumes {'; '.join(shown)}")
         return result
 
+    def _plugged_in(self, a, b) -> tuple[tuple, str] | None:
+        """``-\\log p_2 = -\\log 0.242``: numbers put in for names a worked example printed. When
+        one side is a number and the other one once the printed entries (p_2 of a printed
+        vector p) go in, both are compared so; otherwise None."""
+        if a.is_number == b.is_number:
+            return None
+        entries = self.worked.entries()
+        symbolic = b if a.is_number else a
+        named = symbolic.atoms(Indexed)
+        if not entries or not named or not named <= entries.keys():
+            return None
+        put = {name: entries[name][0] for name in named}
+        if not symbolic.xreplace(put).is_number:
+            return None
+        shown = ", ".join(
+            f"{name.base}_{name.indices[0]} = {float(entries[name][0]):g} (line {entries[name][1]})"
+            for name in sorted(named, key=str)
+        )
+        return (a.xreplace(put), b.xreplace(put)), f"{shown}, as printed"
+
     def _link(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
         link = self._link_any_function(a, b, chain, conditions)
         if link.verdict == WRONG:
@@ -107,6 +127,11 @@ class LinkRules:
         if len(exprs) == 2 and exprs[0] == exprs[1]:
             # σ(z) = 1/(1 + e^{−z}) is read with the σ the checker knows: both sides alike.
             return Link(PROVEN, "proven (both sides read as the same expression)")
+        plugged = self._plugged_in(a, b) if len(exprs) == 2 else None
+        if plugged is not None:
+            (a, b), put = plugged
+            link = self._link_any_function(a, b, chain, conditions)
+            return replace(link, detail=f"{link.detail}; with {put}")
         worked = worked_values_agree(a, b, self.printed) if len(exprs) == 2 else None
         if worked is not None:
             agrees, how = worked

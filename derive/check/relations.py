@@ -10,7 +10,7 @@ import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sympy import Basic, ImmutableMatrix, Indexed, Integer, MatrixBase, Rational, S, Symbol
+from sympy import Basic, ImmutableMatrix, Indexed, IndexedBase, Integer, MatrixBase, Rational, S, Symbol
 from sympy.matrices.expressions import MatrixSymbol
 
 from derive.check.intervals import Interval, NotEvaluable, apart, around, enclosure, precision
@@ -93,9 +93,8 @@ class WorkedExample:
     #: In the order of the post: (line, printed value).
     timeline: list[tuple[int, int]] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
-    #: Rows the reader could not read on their own, with the positions of their findings: read
-    #: again with the values printed before them (``softmax(z)`` of a printed z).
-    unread_rows: list[tuple] = field(default_factory=list)
+    #: How many rows the reader could not read alone were read again with printed values.
+    unread: int = 0
     _stated: set[tuple] = field(default_factory=set)
     _keys: dict[tuple, int] = field(default_factory=dict)
 
@@ -110,14 +109,29 @@ class WorkedExample:
         self.findings_of.setdefault(key, []).append((position, line))
         self.timeline.append((line, key))
 
-    def unread(self, piece, position: int) -> None:
-        if self.printed and not (piece.tokens and piece.tokens[0].text == "="):
-            self.unread_rows.append((piece, position))
+    def entries(self) -> dict[Basic, tuple[Rational, int]]:
+        """The entries of the vectors printed so far, as their family writes them, with the line
+        that prints each: p_2 of a printed p = [0.659; 0.242; 0.099] is 0.242."""
+        latest: dict[Basic, tuple[int, int]] = {}
+        for line, key in self.timeline:
+            latest[self.printed[key].name] = (key, line)
+        found = {}
+        for name, (key, line) in latest.items():
+            value = self.printed[key].value
+            if (
+                isinstance(name, (Symbol, MatrixSymbol))
+                and 1 in value.shape
+                and not name.name.startswith(ROW)
+            ):
+                family = IndexedBase(name.name)
+                found.update({family[k]: (entry, line) for k, entry in enumerate(value, start=1)})
+        return found
 
     def relation(self, relation: Relation) -> None:
-        if (relation.line, relation.source, relation.formula) in self._stated:
+        where = (relation.line, relation.source, relation.formula, relation.tokens[0].start)
+        if where in self._stated:
             return  # the same row, met again in another reading
-        self._stated.add((relation.line, relation.source, relation.formula))
+        self._stated.add(where)
         self.relations.append(relation)
 
     def row(self, sides: list, piece, places: dict, position: int) -> None:
@@ -137,8 +151,29 @@ class WorkedExample:
             return
         name = head if named else Symbol(f"{ROW}{piece.line}_{position}")
         self.value(name, sides[-1], places, position, piece.line)
+        alone = _sides_of(list(piece.tokens), len(sides))
         for formula in formulas:
-            self.relation(Relation(name, list(piece.tokens), piece.line, piece.source, formula, True))
+            # Each side read on its own where the row splits: ∂L/∂z = p − y = [...] needs p − y
+            # alone, whatever ∂L/∂z with values in place would mean.
+            tokens, side = (alone[formula], 0) if alone is not None else (list(piece.tokens), formula)
+            self.relation(Relation(name, tokens, piece.line, piece.source, side, True))
+
+
+def _sides_of(tokens: list[Token], count: int) -> list[list[Token]] | None:
+    """The tokens of each side of ``a = b = c``, split at the = outside any bracket; None unless
+    that gives ``count`` sides."""
+    sides: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.kind == "char" and token.text in "([{":
+            depth += 1
+        elif token.kind == "char" and token.text in ")]}":
+            depth -= 1
+        if depth == 0 and token.kind == "char" and token.text == "=":
+            sides.append([])
+        elif not (token.kind == "char" and token.text == "&"):
+            sides[-1].append(token)
+    return sides if len(sides) == count and all(sides) else None
 
 
 #: The name a value printed without one (``softmax(z) = [0.659; …]``) is kept under.

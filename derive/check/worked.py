@@ -66,7 +66,6 @@ class WorkedRules:
         worked = self.worked
         if len(worked.printed) > MAX_PRINTED or len(worked.relations) > MAX_RELATIONS:
             return
-        self._read_again()
         if not worked.printed or not worked.relations:
             return
         instances = list(Evaluator(worked, self.letters, self.names).instances(self.heading_lines))
@@ -92,39 +91,43 @@ class WorkedRules:
             detail = _blame(self.worked, key, (here or failed)[0])
             self.findings[position] = replace(finding, verdict=WRONG, detail=detail, counterexample=None)
 
-    def _read_again(self) -> None:
-        """Rows that could not be read alone, read with the values printed before them."""
+    def read_with_values(self, piece, position: int) -> None:
+        """A row the reader could not read alone (``softmax(z)`` of a z printed as a vector),
+        read again with the values printed before it; its finding is to be at ``position``."""
         worked = self.worked
-        timeline = sorted(worked.timeline)
-        for piece, position in worked.unread_rows[:MAX_UNREAD]:
-            state = {}
-            for line, key in timeline:
-                if line >= piece.line:
-                    break
-                state[worked.printed[key].name] = key
-            values = {name: placeholders(key, worked.printed[key]) for name, key in state.items()}
-            try:
-                readings, _, _ = read_readings(
-                    list(piece.tokens), self.letters, None, self.names, values=values
-                )
-            except Unreadable:
-                continue
-            if len(readings) == 1:
-                worked.row(list(readings[0].sides), piece, printed_decimals(piece.tokens), position)
+        if (
+            not worked.printed
+            or worked.unread >= MAX_UNREAD
+            or (piece.tokens and piece.tokens[0].text == "=")
+        ):
+            return
+        worked.unread += 1
+        state = {worked.printed[key].name: key for _, key in worked.timeline}
+        values = {name: placeholders(key, worked.printed[key]) for name, key in state.items()}
+        try:
+            readings, _, _ = read_readings(list(piece.tokens), self.letters, None, self.names, values=values)
+        except Unreadable:
+            return
+        if len(readings) == 1:
+            worked.row(list(readings[0].sides), piece, printed_decimals(piece.tokens), position)
 
     def _claims_kept(self, instances: list[Instance]) -> None:
         """✓ for a row that computes a value and prints it (``softmax(z) = [0.659; …]``) when
-        every reading of it agrees, to the places printed."""
+        every side it computes that with agrees, to the places printed, in every reading; a
+        side that cannot be evaluated (``∂L/∂z`` of ``∂L/∂z = p − y = [...]``) leaves it open."""
+        rows: dict[int, list[list[Instance]]] = {}
         for relation in self.worked.relations:
-            if not relation.same_row:
+            if relation.same_row:
+                own = [i for i in instances if i.relation is relation and i.at is None and i.through is None]
+                rows.setdefault(relation.line, []).append(own)
+        for line, sides in rows.items():
+            if not all(own and all(i.holds for i in own) for own in sides):
                 continue
-            own = [i for i in instances if i.relation is relation and i.at is None and i.through is None]
-            if not own or not all(i.holds for i in own):
-                continue
-            for position, line in self.worked.findings_of[own[0].left]:
+            instance = sides[0][0]
+            for position, printed_on in self.worked.findings_of[instance.left]:
                 finding = self.findings[position] if position < len(self.findings) else None
-                if finding is not None and finding.line == line == relation.line:
-                    detail = f"agrees, to the places printed, with what it computes: {own[0].computed}"
+                if finding is not None and finding.line == printed_on == line:
+                    detail = f"agrees, to the places printed, with what it computes: {instance.computed}"
                     self.findings[position] = replace(finding, verdict=PROVEN, detail=detail)
 
 
