@@ -49,6 +49,9 @@ from derive.check.findings import (
 )
 from derive.check.layout import Piece, pieces
 from derive.check.links import LinkRules
+from derive.check.onestep import OneStepRules
+from derive.check.ranges import learn_ranges
+from derive.check.stated import stated_vectors
 from derive.check.proving import STEP_SECONDS, ProofRules, _Expired, _time_limit
 from derive.check.reader import (
     Letters,
@@ -114,6 +117,13 @@ def learn_letters(blocks: tuple[Block, ...]) -> Letters:
     for group in re.findall(r"_\s*\{([^{}]*)\}", text):
         letters |= set(re.findall(r"(?<![\\A-Za-z])([a-z])(?![A-Za-z])", group))
     letters -= {"e", "x"}
+    ranged = learn_ranges(text)
+    if ranged is not None:
+        # Steps, hidden units and classes: each index runs over its own bound (ranges.py).
+        letters |= {letter for letter, _ in ranged.letters}
+        return Letters(
+            Symbol(ranged.size, integer=True, positive=True), frozenset(letters), None, ranged=ranged
+        )
     column_families, column_indices = set(), set()
     if columns is not None:
         # Σ_{j=1}^{M} … x_j: the families indexed by j alone, in the summand after the sum.
@@ -158,6 +168,7 @@ def check_text(
                 learn_letters(post.blocks + claims + named),
                 _assumption(post.prose, post.inline, text),
             )
+            stated = stated_vectors(post.inline, letters)
             blocks = _glued(tuple(sorted(post.blocks + claims + named, key=lambda block: block.line)))
             names = learn_names(
                 (p.tokens for _, found in blocks if isinstance(found, list) for p in found),
@@ -168,6 +179,7 @@ def check_text(
         reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
     judge = _Judge(letters, assumption, deadline, cache, names, {(block.line, block.tex) for block in named})
+    judge.stated = stated
     lines = text.split("\n")
     starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
     judge.heading_lines = tuple(number for number, line in enumerate(lines, 1) if _HEADING_LINE.match(line))
@@ -264,7 +276,7 @@ def _glued(blocks: tuple[Block, ...]):
     return result
 
 
-class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules):
+class _Judge(ChainRules, DefinitionRules, LinkRules, OneStepRules, ProofRules, ResultRules):
     def __init__(
         self,
         letters: Letters,
@@ -314,6 +326,10 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules):
         self.after_prose = False
         #: The lines of the post's headings: a sentence in a new section may define a name anew.
         self.heading_lines: tuple[int, ...] = ()
+        #: Values the post gives for its data (the targets of a worked example), and the line
+        #: of the row being judged: only values stated before it are used (stated.py).
+        self.stated: tuple = ()
+        self.at_line = 0
         #: The case the sentence right after the display states ("…, when $i \\neq j$"), if any.
         self.case_after: ProseCase | None = None
 
@@ -389,6 +405,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules):
                 )
                 continue
             first = len(self.findings)
+            self.at_line = piece.line
             self.row_conditions = self._formula_conditions(piece)
             self.printed.update(printed_decimals(piece.tokens))
             chain, agreed = self.readings(piece, statements, current if continuing else None)

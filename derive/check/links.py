@@ -26,10 +26,11 @@ from sympy.matrices.expressions import MatrixExpr
 
 from derive.algebra import index_symbols
 from derive.check.chains import Chain
-from derive.check.definitions import bare_symbols, label_sum, name_of, names_in
+from derive.check.definitions import bare_symbols, labels_sum_to_one, name_of, names_in
 from derive.check.findings import PROVEN, UNCHECKED, WRONG, Link
 from derive.check.layout import Piece
 from derive.check.reader import SYMPY_FAILURES, Cases, Reader, Unreadable
+from derive.check.stated import stated_for
 from derive.check.understand import worked_values_agree
 from derive.printing import latex
 from derive.verify import Proof
@@ -64,7 +65,15 @@ class LinkRules:
                 reason = "it may hold under the condition the formula states, which the checker cannot read"
                 return Link(UNCHECKED, reason)
         else:
-            result = self._link(a, b, chain, (*conditions, *self.row_conditions))
+            given, values, missing = stated_for(self.stated, (a, b), self.at_line, self._named.get)
+            result = self._link(a, b, chain, (*conditions, *self.row_conditions, *given))
+            if result.verdict == WRONG and missing:
+                # The post put in values it gave only in words ("every target is the next input").
+                unstated = ", ".join(latex(entry) for entry in missing[:4])
+                reason = f"uses {unstated}, whose values the post does not give in its math"
+                result = Link(UNCHECKED, reason)
+            if values:
+                result = replace(result, detail=f"{result.detail}; with {', '.join(values)}, as the post states")
             if self.row_conditions:
                 stated = ", ".join(relation_text(c) for c in self.row_conditions)
                 result = replace(result, detail=f"{result.detail}; under {stated}, as the formula states")
@@ -120,6 +129,9 @@ class LinkRules:
             return Link(
                 UNCHECKED, f"{', '.join(undefined)} not defined before this line", later=(a, b, conditions)
             )
+        other_setting = self._index_counts_differ(parts)
+        if other_setting is not None:
+            return self.one_step(parts, other_setting)
         if any(is_vector(e) for e in parts):
             return Link(UNCHECKED, "a vector without an index; write one component")
         mismatch = shape_mismatch(a, b)
@@ -130,8 +142,8 @@ class LinkRules:
             return Link(PROVEN, method_text(proof))
         labels = self._labels()
         if labels is not None:
-            sums_to_one = Eq(label_sum(labels, self.letters.size), 1)
-            constrained = self._prove(a, b, (*conditions, sums_to_one))
+            sums_to_one = labels_sum_to_one(labels, self.letters)
+            constrained = self._prove(a, b, (*conditions, *sums_to_one))
             if constrained.verified:
                 if self.assumption:
                     uses = f"uses Σ {name_of(labels)} = 1 ({self.assumption})"
@@ -142,7 +154,7 @@ class LinkRules:
                 )
             if self.assumption:
                 # The post says the labels sum to one: a counterexample must keep to that too.
-                conditions, proof = (*conditions, sums_to_one), constrained
+                conditions, proof = (*conditions, *sums_to_one), constrained
         renamed = same_count_renamed(a, b)
         if renamed is not None:
             b_renamed, shown = renamed
@@ -207,6 +219,24 @@ class LinkRules:
         index = Symbol(free[0], integer=True, positive=True)
         entries = {v: IndexedBase(str(v))[index] for v in vectors}
         return tuple(e.xreplace(entries) for e in exprs), index
+
+    def _index_counts_differ(self, parts) -> str | None:
+        """``∂L/∂z_i`` in a post that defines z_{τ,i}: the family with fewer indices than its
+        definition is another quantity (one example's logits, quoted), not an entry of it."""
+        defined = {
+            name_of(d.name.base): len(d.name.indices) for d in self.definitions.values() if isinstance(d.name, Indexed)
+        }
+        for expr in parts:
+            if not isinstance(expr, Basic):
+                continue
+            for atom in expr.atoms(Indexed):
+                count = defined.get(name_of(atom.base))
+                if count is not None and count != len(atom.indices):
+                    return (
+                        f"{latex(atom)} has {len(atom.indices)} index where the post defines {atom.base} "
+                        f"with {count}: another setting than the post's definitions"
+                    )
+        return None
 
     def _named_functions_without_formula(self, parts) -> list[str]:
         """Functions named by a word (ReLU, GELU, mystery) that a statement reaches, directly or
