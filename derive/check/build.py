@@ -67,7 +67,11 @@ def power_of(base, exponent):
     if base == E:
         return exp(exponent)
     # By name: T may count the steps of a sum (an integer symbol) and still be a transpose here.
-    if isinstance(exponent, Symbol) and exponent.name == "T" and not isinstance(base, (MatrixExpr, MatrixBase)):
+    if (
+        isinstance(exponent, Symbol)
+        and exponent.name == "T"
+        and not isinstance(base, (MatrixExpr, MatrixBase))
+    ):
         # In ML posts x^T is a transpose far more often than a power: neither is assumed.
         raise Unreadable("^T of something not known as a vector or matrix: a transpose or the power T?")
     if isinstance(base, (MatrixExpr, MatrixBase)):

@@ -14,7 +14,7 @@ from sympy import (
     Symbol,
 )
 from sympy.core.function import AppliedUndef
-from sympy.matrices.expressions import MatrixSymbol
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from derive.check.definitions import names_in
 from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link
@@ -126,6 +126,10 @@ def variable_of(head) -> Expr | None:
     return None
 
 
+def _is_matrix(value) -> bool:
+    return isinstance(value, (MatrixBase, MatrixExpr))
+
+
 def numbers_only(side) -> bool:
     return isinstance(side, MatrixBase) and all(entry.is_number for entry in side)
 
@@ -211,7 +215,9 @@ class ChainRules:
                     return candidate
             # It follows from none: it goes on with the derivation it is about, the recent chain
             # that shares the most quantities with it (not a side formula in between).
-            about = max(candidates, key=lambda chain: shared_quantities(chain, sides[0]))
+            # A scalar row does not go on with a matrix (∂L/∂V = Σ_τ …), nor the reverse.
+            alike = [chain for chain in candidates if _is_matrix(chain.last) == _is_matrix(sides[0])]
+            about = max(alike or candidates, key=lambda chain: shared_quantities(chain, sides[0]))
             if about is not nearest and shared_quantities(about, sides[0]) > shared_quantities(
                 nearest, sides[0]
             ):

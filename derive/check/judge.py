@@ -50,9 +50,8 @@ from derive.check.findings import (
 from derive.check.layout import Piece, pieces
 from derive.check.links import LinkRules
 from derive.check.onestep import OneStepRules
-from derive.check.ranges import learn_ranges
-from derive.check.stated import stated_vectors
 from derive.check.proving import STEP_SECONDS, ProofRules, _Expired, _time_limit
+from derive.check.ranges import learn_ranges
 from derive.check.reader import (
     Letters,
     PostNames,
@@ -62,6 +61,7 @@ from derive.check.reader import (
 )
 from derive.check.reading import learn_names
 from derive.check.result import ResultRules
+from derive.check.stated import stated_vectors
 from derive.check.tokens import ShapesDoNotMultiply
 from derive.check.understand import (
     INDEX_RELATION,

@@ -73,10 +73,13 @@ class LinkRules:
                 reason = f"uses {unstated}, whose values the post does not give in its math"
                 result = Link(UNCHECKED, reason)
             if values:
-                result = replace(result, detail=f"{result.detail}; with {', '.join(values)}, as the post states")
+                result = replace(
+                    result, detail=f"{result.detail}; with {', '.join(values)}, as the post states"
+                )
             if self.row_conditions:
                 stated = ", ".join(relation_text(c) for c in self.row_conditions)
                 result = replace(result, detail=f"{result.detail}; under {stated}, as the formula states")
+        result = self._ranges_shown(a, b, result)
         used = set().union(*(names_in(e) for e in (a, b) if isinstance(e, Basic)))
         # An assumption is shown wherever a proof relies on it, also through another definition.
         used |= {name_of(d.head) for d in self._relied_on(*(e for e in (a, b) if isinstance(e, Basic)))}
@@ -84,6 +87,32 @@ class LinkRules:
         if shown:
             return replace(result, detail=f"{result.detail}; assumes {'; '.join(shown)}")
         return result
+
+    def _ranged_shapes_differ(self, a, b) -> str | None:
+        """N×H and H×N in a post whose N counts classes and H hidden units: two sizes of their
+        own (ranges.py), so the two sides are not even of one shape for N ≠ H."""
+        ranged = self.letters.ranged
+        if ranged is None or not all(isinstance(side, (MatrixBase, MatrixExpr)) for side in (a, b)):
+            return None
+        bounds = {ranged.size, *(bound for _, bound in ranged.letters)}
+        shapes = [tuple(side.shape) for side in (a, b)]
+        sizes = [size for shape in shapes for size in shape]
+        if shapes[0] == shapes[1] or not all(
+            size == 1 or (isinstance(size, Symbol) and size.name in bounds) for size in sizes
+        ):
+            return None
+        shown = " and ".join(f"{rows}×{cols}" for rows, cols in shapes)
+        return f"the two sides have different shapes: {shown}"
+
+    def _ranges_shown(self, a, b, result: Link) -> Link:
+        """Name the ranges a decided link took for its indices (τ from 1 to T): learned from the
+        post's sums (ranges.py), they are an assumption the report shows."""
+        ranged = self.letters.ranged
+        if ranged is None or result.verdict not in (PROVEN, WRONG):
+            return result
+        used = {str(s) for e in (a, b) if isinstance(e, Basic) for s in e.atoms(Symbol)}
+        shown = ranged.shown(used)
+        return replace(result, detail=f"{result.detail}; indices {shown}") if shown else result
 
     def _link(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
         link = self._link_any_function(a, b, chain, conditions)
@@ -134,7 +163,7 @@ class LinkRules:
             return self.one_step(parts, other_setting)
         if any(is_vector(e) for e in parts):
             return Link(UNCHECKED, "a vector without an index; write one component")
-        mismatch = shape_mismatch(a, b)
+        mismatch = shape_mismatch(a, b) or self._ranged_shapes_differ(a, b)
         if mismatch is not None:
             return Link(WRONG, mismatch)
         proof = self._prove(a, b, conditions)
@@ -224,7 +253,9 @@ class LinkRules:
         """``∂L/∂z_i`` in a post that defines z_{τ,i}: the family with fewer indices than its
         definition is another quantity (one example's logits, quoted), not an entry of it."""
         defined = {
-            name_of(d.name.base): len(d.name.indices) for d in self.definitions.values() if isinstance(d.name, Indexed)
+            name_of(d.name.base): len(d.name.indices)
+            for d in self.definitions.values()
+            if isinstance(d.name, Indexed)
         }
         for expr in parts:
             if not isinstance(expr, Basic):

@@ -34,8 +34,10 @@ class OneStepRules:
         if definitions is None:
             return Link(UNCHECKED, reason)
         a, b = parts
-        ranges = tuple((Symbol(v, integer=True, positive=True), Symbol(u, integer=True, positive=True))
-                       for v, u in ranged.letters)
+        ranges = tuple(
+            (Symbol(v, integer=True, positive=True), Symbol(u, integer=True, positive=True))
+            for v, u in ranged.letters
+        )
         verifier = Verifier(Context(definitions, self.letters.size, ranges))
         given = ()
         labels = self._labels()
@@ -87,5 +89,9 @@ def _without(atom: Indexed, step: Symbol):
 def _without_step(expr: Basic, step: Symbol) -> Basic:
     """Every entry whose first index is ``step``, without it."""
     return expr.xreplace(
-        {atom: _without(atom, step) for atom in expr.atoms(Indexed) if len(atom.indices) > 1 and atom.indices[0] == step}
+        {
+            atom: _without(atom, step)
+            for atom in expr.atoms(Indexed)
+            if len(atom.indices) > 1 and atom.indices[0] == step
+        }
     )

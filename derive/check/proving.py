@@ -70,13 +70,17 @@ class ProofRules:
         exprs = [e for e in (a, b) if isinstance(e, Basic)]
         concrete = concrete_size(exprs, size)
         ranged = self.letters.ranged
+        sizes_shown = ""
         if ranged is not None and concrete is not None:
             # Steps, units and classes each have the example's own number (ranges.py).
             found = concrete_bounds(exprs, ranged)
             if found is None or ranged.size not in found:
-                return Proof(False, "none", "a worked example whose sizes cannot all be told from its entries")
+                return Proof(
+                    False, "none", "a worked example whose sizes cannot all be told from its entries"
+                )
             concrete = found[ranged.size]
             values = {Symbol(bound, integer=True, positive=True): Integer(n) for bound, n in found.items()}
+            sizes_shown = ", ".join(f"{bound} = {n}" for bound, n in sorted(found.items()))
             context = context.instantiate(values)
             conditions = tuple(c.xreplace(values) for c in conditions)
         elif concrete is not None:
@@ -97,6 +101,8 @@ class ProofRules:
         started = time.monotonic()
         with _time_limit(seconds):
             proof = proofcache.prove(verifier, a, b, conditions, self.cache)
+        if sizes_shown and proof.verified:
+            proof = replace(proof, method=f"{proof.method}; the example's sizes {sizes_shown}")
         if proof.verified or proof.counterexample is not None or real is None:
             return proof
         # The quantities of an ML post are real numbers: log e^m = m needs m real. Tried

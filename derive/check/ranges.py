@@ -27,18 +27,23 @@ from sympy import Indexed
 from derive.check import grammar
 
 #: ``\sum_{τ=1}^{T}`` and ``\sum_{k=1}^N``: the summed letter (a Greek one as its command) and its bound.
-_SUM = re.compile(r"\\sum(?:\\limits)?\s*_\s*\{\s*(\\[a-z]+|[a-z])\s*=\s*1\s*\}\s*\^\s*\{?\s*([A-Z])(?![A-Za-z])")
+_SUM = re.compile(
+    r"\\sum(?:\\limits)?\s*_\s*\{\s*(\\[a-z]+|[a-z])\s*=\s*1\s*\}\s*\^\s*\{?\s*([A-Z])(?![A-Za-z])"
+)
 #: ``\sum_{k=1}^{N} e^{…}``: the softmax's denominator, whose bound counts the classes.
 _EXP_SUM = re.compile(r"\\sum(?:\\limits)?\s*_\s*\{[^{}]*\}\s*\^\s*\{?\s*([A-Z])\}?\s*e\s*\^")
 _LETTER = r"(\\[a-z]+|[a-z])"
 #: A family with two indices: ``z_{\tau,i}``, ``h_{t, m}``, ``V_{im}``.
-_TWO_INDICES = re.compile(
-    rf"(?<![\\A-Za-z])([A-Za-z])\s*_\s*\{{\s*{_LETTER}\s*,?\s*{_LETTER}\s*\}}"
-)
+_TWO_INDICES = re.compile(rf"(?<![\\A-Za-z])([A-Za-z])\s*_\s*\{{\s*{_LETTER}\s*,?\s*{_LETTER}\s*\}}")
 #: ``\mathbf{h}_{\tau}``: a bold letter with one index, a vector of a family of vectors.
 _BOLD_ENTRY = re.compile(r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*([a-z])\s*\}\s*_\s*\{?\s*(\\[a-z]+|[a-z])\b")
 #: A family with one index: ``L_{\tau}``, ``L_\tau``, ``x_t``.
 _ONE_INDEX = re.compile(rf"(?<![\\A-Za-z])([A-Za-z])\s*_\s*(?:\{{\s*{_LETTER}\s*\}}|{_LETTER}(?![A-Za-z]))")
+#: Numbered entries of a worked example: ``p_{2,3}``, and ``\mathbf{y}_2`` of a family of vectors.
+_NUMBERED = re.compile(r"(?<![\\A-Za-z])([A-Za-z])\s*_\s*\{\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\}")
+_BOLD_NUMBERED = re.compile(
+    r"\\(?:mathbf|boldsymbol|bm)\s*\{\s*([a-z])\s*\}\s*_\s*(?:\{\s*(\d{1,3})\s*\}|(\d))"
+)
 #: Families whose subscripts are not positions of a quantity: δ_{ik} pairs two indices.
 _NOT_FAMILIES = frozenset({"delta"})
 
@@ -54,13 +59,20 @@ class Ranges:
     letters: tuple[tuple[str, str], ...]
     positions: tuple[tuple[tuple[str, int], str], ...]
     vectors: tuple[tuple[str, str], ...]
+    #: The largest number the post writes at each bound's positions (p_{2,3}, \mathbf{y}_2):
+    #: a worked example over 2 steps is over 2 steps in every one of its statements.
+    examples: tuple[tuple[str, int], ...] = ()
 
-    def shown(self) -> str:
-        """The ranges as the report states them: ``τ from 1 to T, m and j from 1 to H``."""
+    def shown(self, used: set[str] | None = None) -> str:
+        """The ranges as the report states them: ``τ from 1 to T, j and m from 1 to H``; only
+        of the letters in ``used``, if given."""
         by_bound: dict[str, list[str]] = defaultdict(list)
         for letter, bound in self.letters:
-            by_bound[bound].append(letter)
-        return ", ".join(f"{' and '.join(sorted(ls))} from 1 to {bound}" for bound, ls in sorted(by_bound.items()))
+            if used is None or letter in used:
+                by_bound[bound].append(letter)
+        return ", ".join(
+            f"{' and '.join(sorted(ls))} from 1 to {bound}" for bound, ls in sorted(by_bound.items())
+        )
 
 
 def _letter(text: str) -> str | None:
@@ -105,10 +117,13 @@ def learn_ranges(text: str) -> Ranges | None:
     vectors = {
         family: positions[(family, 1)]
         for family in bold
-        if (family, 0) in positions and (family, 1) in positions and positions[(family, 0)] != positions[(family, 1)]
+        if (family, 0) in positions
+        and (family, 1) in positions
+        and positions[(family, 0)] != positions[(family, 1)]
     }
     if not any(
-        (family, 1) in positions and positions.get((family, 0), positions[(family, 1)]) != positions[(family, 1)]
+        (family, 1) in positions
+        and positions.get((family, 0), positions[(family, 1)]) != positions[(family, 1)]
         for family, _ in positions
     ):
         return None
@@ -126,7 +141,21 @@ def learn_ranges(text: str) -> Ranges | None:
         if bound := _agreed(bounds):
             ranged[letter] = bound
     letters = tuple(sorted((letter, bound) for letter, bound in ranged.items() if bound != size))
-    return Ranges(size, letters, tuple(sorted(positions.items())), tuple(sorted(vectors.items())))
+    examples: dict[str, int] = {}
+    numbered = [(f, ((0, a), (1, b))) for f, a, b in _NUMBERED.findall(text)]
+    numbered += [(f, ((0, a or b),)) for f, a, b in _BOLD_NUMBERED.findall(text)]
+    for family, places in numbered:
+        for place, number in places:
+            bound = positions.get((family, place))
+            if bound is not None:
+                examples[bound] = max(examples.get(bound, 0), int(number))
+    return Ranges(
+        size,
+        letters,
+        tuple(sorted(positions.items())),
+        tuple(sorted(vectors.items())),
+        tuple(sorted(examples.items())),
+    )
 
 
 def concrete_bounds(exprs, ranged: Ranges) -> dict[str, int] | None:
@@ -144,4 +173,10 @@ def concrete_bounds(exprs, ranged: Ranges) -> dict[str, int] | None:
                 if bound is None:
                     return None
                 found[bound] = max(found.get(bound, 0), int(index))
-    return found or None
+    if not found:
+        return None
+    # The example's sizes from the whole post: a statement that leaves out its last step
+    # (every entry without τ = 2) is not read as an example of one step.
+    for bound, number in ranged.examples:
+        found[bound] = max(found.get(bound, 0), number)
+    return found

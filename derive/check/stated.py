@@ -51,11 +51,15 @@ def stated_vectors(inline, letters: Letters) -> tuple[Stated, ...]:
         if len(sides) != 2:
             continue
         vector, values = sides
-        if not (isinstance(vector, IndexedVector) and vector.index.is_Integer and isinstance(values, MatrixBase)):
+        if not (
+            isinstance(vector, IndexedVector) and vector.index.is_Integer and isinstance(values, MatrixBase)
+        ):
             continue
         if values.shape[1] != 1 or not all(isinstance(v, Basic) and v.is_number for v in values):
             continue
-        entries = tuple((vector.base[vector.index, row + 1], values[row, 0]) for row in range(values.shape[0]))
+        entries = tuple(
+            (vector.base[vector.index, row + 1], values[row, 0]) for row in range(values.shape[0])
+        )
         shown = f"{latex(vector)} = ({', '.join(latex(v) for v in values)})"
         found.append(Stated(line, str(vector.base.label), entries, shown))
     return tuple(found)
