@@ -107,3 +107,21 @@ def test_a_mistake_put_in_is_found_on_its_own_line(what, right, wrong):
     assert [f.verdict for f in at_line] == [WRONG], [(f.verdict, f.detail) for f in at_line]
     # Nothing before it is wrong: the mistake is reported where it starts.
     assert not [f for f in findings if f.verdict == WRONG and f.line < line]
+
+
+def test_without_labels_that_sum_to_one_the_steps_that_need_it_are_open_not_wrong():
+    """The same post, saying nothing of its labels: a step that needs Σ_k y_{τ,k} = 1 is ?, and
+    a row after it goes on with its own chain rather than being compared with another one."""
+    silent = (
+        POST.replace(
+            "for labels that sum to one at every step ($\\sum_{k=1}^{N} y_{\\tau,k} = 1$)", "for any labels"
+        )
+        .replace("those of every step sum to one", "they are given")
+        .replace("One-hot targets", "Targets")
+        .replace("one-hot", "single")
+    )
+    assert "sum to one" not in silent and "one-hot" not in silent.lower()
+    findings = check_text(silent, ".md").findings
+    assert not [(f.line, f.detail) for f in findings if f.verdict == WRONG]
+    open_lines = {f.line for f in findings if f.verdict == UNCHECKED and "labels sum to 1" in f.detail}
+    assert _line_of(silent, "= \\sum_{k=1}^{N} \\left(p_{\\tau,k} - y_{\\tau,k}\\right)") in open_lines

@@ -17,7 +17,7 @@ from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from derive.check.definitions import names_in
-from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link
+from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link, holds_under_a_condition
 from derive.check.layout import Piece
 from derive.check.reader import Cases, Statement
 
@@ -196,7 +196,13 @@ class ChainRules:
             )
             return None
         nearest = candidates[0]
-        if not isinstance(sides[0], Cases) and self.link(nearest.last, sides[0], nearest).verdict != PROVEN:
+        # A row that follows from the one before under a condition the post does not state (Σ y = 1)
+        # goes on with that chain: it is ? there, never compared with another derivation.
+        if (
+            not isinstance(sides[0], Cases)
+            and (link := self.link(nearest.last, sides[0], nearest)).verdict != PROVEN
+            and not holds_under_a_condition(link)
+        ):
             for candidate in candidates[1:]:
                 if self.link(candidate.last, sides[0], candidate).verdict == PROVEN:
                     where = f"continues the equation on line {candidate.line}"

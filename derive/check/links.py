@@ -27,7 +27,7 @@ from sympy.matrices.expressions import MatrixExpr
 from derive.algebra import index_symbols
 from derive.check.chains import Chain
 from derive.check.definitions import bare_symbols, labels_sum_to_one, name_of, names_in
-from derive.check.findings import PROVEN, UNCHECKED, WRONG, Link
+from derive.check.findings import HOLDS_ONLY, PROVEN, UNCHECKED, WRONG, Link
 from derive.check.layout import Piece
 from derive.check.reader import SYMPY_FAILURES, Cases, Reader, Unreadable
 from derive.check.stated import stated_for
@@ -179,7 +179,7 @@ class LinkRules:
                     return Link(PROVEN, f"{method_text(constrained)}; {uses}")
                 unstated = f"one-hot {name_of(labels)}"
                 return Link(
-                    UNCHECKED, f"holds only if the labels sum to 1 ({unstated}); the post does not say so"
+                    UNCHECKED, f"{HOLDS_ONLY} if the labels sum to 1 ({unstated}); the post does not say so"
                 )
             if self.assumption:
                 # The post says the labels sum to one: a counterexample must keep to that too.
@@ -205,7 +205,7 @@ class LinkRules:
                     # The prose puts the step in the other case, where it is wrong.
                     detail = f"{other[1].reason} when {other[0]}, the case {said}"
                     return Link(WRONG, detail, other[1].counterexample)
-                return Link(UNCHECKED, f"holds only when {relation}, which the post does not state")
+                return Link(UNCHECKED, f"{HOLDS_ONLY} when {relation}, which the post does not state")
             return Link(WRONG, proof.reason + self._correction(a, b, conditions), proof.counterexample)
         return Link(UNCHECKED, proof.reason)
 

@@ -2,8 +2,8 @@
 
 An RNN post writes z_{τ,i} = Σ_{m=1}^{H} V_{im} h_{τ,m} and L = Σ_{τ=1}^{T} L_τ: τ counts the
 steps (1..T), m the hidden units (1..H), and i, k the classes (1..N). Read as if every index ran
-over the classes, a true step would be "refuted" at H = N; so the ranges are learned first, from
-the whole post, as a reader does:
+over the classes, T and H would be unknown letters and Σ_{m=1}^{H} h_{τ,m} δ_{jm} = h_{τ,j} would
+not hold for j > H; so the ranges are learned first, from the whole post, as a reader does:
 
 - a letter summed to one bound (Σ_{τ=1}^{T}) runs over that bound;
 - a position of a family (the second of h_{τ,m}) runs over what the summed letters written there
@@ -11,7 +11,8 @@ the whole post, as a reader does:
 - a free letter (the j of h_{τ,j}) runs over what its positions run over, if they all agree.
 
 Only a post with a family whose two positions run over two different bounds (z_{τ,k}: steps
-and classes) is read this way (:func:`learn_ranges` returns None otherwise), so the posts of one
+and classes), and whose softmax denominator Σ_{k=1}^{N} e^{…} says which bound counts the
+classes, is read this way (:func:`learn_ranges` returns None otherwise), so the posts of one
 index range keep their reading. Where the text leaves a range open, nothing is assumed: the
 letter keeps the classes' range, and the report shows the ranges taken.
 """
