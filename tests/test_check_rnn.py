@@ -125,3 +125,14 @@ def test_without_labels_that_sum_to_one_the_steps_that_need_it_are_open_not_wron
     assert not [(f.line, f.detail) for f in findings if f.verdict == WRONG]
     open_lines = {f.line for f in findings if f.verdict == UNCHECKED and "labels sum to 1" in f.detail}
     assert _line_of(silent, "= \\sum_{k=1}^{N} \\left(p_{\\tau,k} - y_{\\tau,k}\\right)") in open_lines
+
+
+def test_a_quote_of_one_step_that_does_not_hold_there_is_open():
+    """∂L/∂z_i = p_i + y_i quoted for one step does not hold at a step of the post; it may quote
+    another setting, so it is ?, with the reason, never ✓."""
+    quote = "Its result, $\\frac{\\partial L}{\\partial z_i} = p_i - y_i$"
+    broken = POST.replace(quote, quote.replace("p_i - y_i", "p_i + y_i"))
+    line = _line_of(broken, "p_i + y_i")
+    (finding,) = [f for f in check_text(broken, ".md").findings if f.line == line]
+    assert finding.verdict == UNCHECKED
+    assert "read at one step of the post, the two sides differ" in finding.detail
