@@ -66,7 +66,12 @@ def power_of(base, exponent):
         raise Unreadable(f"e^{{{exponent}}} raises e to the index {exponent}; write e^{{a_{exponent}}}")
     if base == E:
         return exp(exponent)
-    if exponent == Symbol("T") and not isinstance(base, (MatrixExpr, MatrixBase)):
+    # By name: T may count the steps of a sum (an integer symbol) and still be a transpose here.
+    if (
+        isinstance(exponent, Symbol)
+        and exponent.name == "T"
+        and not isinstance(base, (MatrixExpr, MatrixBase))
+    ):
         # In ML posts x^T is a transpose far more often than a power: neither is assumed.
         raise Unreadable("^T of something not known as a vector or matrix: a transpose or the power T?")
     if isinstance(base, (MatrixExpr, MatrixBase)):

@@ -20,7 +20,7 @@ from derive.algebra import SumExcept
 from derive.check.build import product_of, refuse
 from derive.check.names import greek_name
 from derive.check.tokens import Token, Unreadable
-from derive.matrices import Gradient
+from derive.matrices import Gradient, MatrixSum
 
 #: How many entries of the first term are tried as the one that counts up in a_1 + ⋯ + a_N.
 MAX_ELISION_CANDIDATES = 4
@@ -215,6 +215,8 @@ class CalculusRules:
                 if operator == "prod":
                     raise Unreadable("a product that leaves out one index")
                 body = SumExcept(body, (variable, lower, top), excluded)
+            elif isinstance(body, MatrixExpr) and operator == "sum":
+                body = MatrixSum(body, (variable, lower, top))  # Σ_τ (p_τ − y_τ) h_τᵀ
             else:
                 body = (Sum if operator == "sum" else Product)(body, (variable, lower, top))
         return body

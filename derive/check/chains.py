@@ -14,10 +14,10 @@ from sympy import (
     Symbol,
 )
 from sympy.core.function import AppliedUndef
-from sympy.matrices.expressions import MatrixSymbol
+from sympy.matrices.expressions import MatrixExpr, MatrixSymbol
 
 from derive.check.definitions import names_in
-from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link
+from derive.check.findings import NOTE, PROVEN, UNCHECKED, WRONG, Finding, Link, holds_under_a_condition
 from derive.check.layout import Piece
 from derive.check.reader import Cases, Statement
 from derive.check.relations import numbers_only
@@ -128,6 +128,10 @@ def variable_of(head) -> Expr | None:
     return None
 
 
+def _is_matrix(value) -> bool:
+    return isinstance(value, (MatrixBase, MatrixExpr))
+
+
 class ChainRules:
     """Statements and the chains they make, judged by :class:`~derive.check.judge._Judge`."""
 
@@ -192,7 +196,13 @@ class ChainRules:
             )
             return None
         nearest = candidates[0]
-        if not isinstance(sides[0], Cases) and self.link(nearest.last, sides[0], nearest).verdict != PROVEN:
+        # A row that follows from the one before under a condition the post does not state (Σ y = 1)
+        # goes on with that chain: it is ? there, never compared with another derivation.
+        if (
+            not isinstance(sides[0], Cases)
+            and (link := self.link(nearest.last, sides[0], nearest)).verdict != PROVEN
+            and not holds_under_a_condition(link)
+        ):
             for candidate in candidates[1:]:
                 if self.link(candidate.last, sides[0], candidate).verdict == PROVEN:
                     where = f"continues the equation on line {candidate.line}"
@@ -211,7 +221,9 @@ class ChainRules:
                     return candidate
             # It follows from none: it goes on with the derivation it is about, the recent chain
             # that shares the most quantities with it (not a side formula in between).
-            about = max(candidates, key=lambda chain: shared_quantities(chain, sides[0]))
+            # A scalar row does not go on with a matrix (∂L/∂V = Σ_τ …), nor the reverse.
+            alike = [chain for chain in candidates if _is_matrix(chain.last) == _is_matrix(sides[0])]
+            about = max(alike or candidates, key=lambda chain: shared_quantities(chain, sides[0]))
             if about is not nearest and shared_quantities(about, sides[0]) > shared_quantities(
                 nearest, sides[0]
             ):

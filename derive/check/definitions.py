@@ -10,6 +10,7 @@ from sympy import (
     Basic,
     Derivative,
     Dummy,
+    Eq,
     Expr,
     Function,
     Indexed,
@@ -27,8 +28,9 @@ from sympy.matrices.expressions import MatrixSymbol
 from derive.algebra import Definition
 from derive.check.findings import DEFINITION, PROVEN, UNCHECKED
 from derive.check.layout import Piece
-from derive.check.reader import Cases, quantity_name
+from derive.check.reader import Cases, Letters, quantity_name
 from derive.check.understand import standard_definition
+from derive.verify import ForEach
 
 
 class DefinitionRules:
@@ -49,8 +51,14 @@ class DefinitionRules:
                 return False
         elif not isinstance(name, Symbol) or name.is_integer:
             return False
-        # A name defined in terms of itself is an equation to check, not a definition.
-        return not (isinstance(value, Basic) and value.has(Definition(name, value).head))
+        # A name defined in terms of itself is an equation to check, not a definition. L of the
+        # family L_τ is another quantity: L = Σ_τ L_τ defines the scalar by the step losses.
+        head = Definition(name, value).head
+        if isinstance(head, Symbol) and isinstance(value, Basic):
+            return head not in bare_symbols(value) and not any(
+                head in call.free_symbols for call in value.atoms(AppliedUndef, Derivative)
+            )
+        return not (isinstance(value, Basic) and value.has(head))
 
     def _recurrence(self, name, value) -> str | None:
         """Why ``name = value`` is a recurrence rather than a definition, or None.
@@ -290,6 +298,25 @@ def label_family(expression, *, binary: bool = False) -> Basic | None:
 def label_sum(labels, size) -> Expr:
     bound = Symbol("k_label", integer=True, positive=True)
     return Sum(labels[bound], (bound, 1, size))
+
+
+def labels_sum_to_one(labels, letters: Letters) -> tuple[Basic, ...]:
+    """Σ_k y_k = 1; for labels of every step (y_{τ,k}, see :mod:`~derive.check.ranges`), the
+    labels of each step τ = 1..T sum to one, said with each letter that counts the steps (the
+    verifier uses it at a free τ, and at every Σ_τ)."""
+    ranged = letters.ranged
+    steps = dict(ranged.positions).get((name_of(labels), 0)) if ranged is not None else None
+    if steps is None or steps == ranged.size:
+        return (Eq(label_sum(labels, letters.size), 1),)
+    bound = Symbol("k_label", integer=True, positive=True)
+    count = Symbol(steps, integer=True, positive=True)
+    each = []
+    for letter, over in ranged.letters:
+        if over == steps:
+            step = Symbol(letter, integer=True, positive=True)
+            every = Eq(Sum(labels[step, bound], (bound, 1, letters.size)), 1)
+            each.append(ForEach(every, (step, Integer(1), count)))
+    return tuple(each)
 
 
 def letters_change_kind(old: Basic, new: Basic) -> bool:

@@ -70,3 +70,13 @@ class Link:
     #: ``(a, b, conditions)`` of a link whose names the post defines only later (a result
     #: stated first, then derived): judged again once the whole post is read.
     later: tuple | None = None
+
+
+#: How a link that holds under a condition the post does not state begins: the row follows
+#: from the line before it, under that condition.
+HOLDS_ONLY = "holds only"
+
+
+def holds_under_a_condition(link: Link) -> bool:
+    """A ? that says the step holds if the labels sum to one, or when i = j: it follows."""
+    return link.verdict == UNCHECKED and link.detail.startswith(HOLDS_ONLY)

@@ -2,12 +2,15 @@
 
 :func:`check_text` shows the stages in order: find the math (:mod:`~derive.check.extract`,
 :mod:`~derive.check.layout`), read it (:mod:`~derive.check.reader`), understand the post
-(:mod:`~derive.check.understand`: its letters, names, conditions and standard meanings), and
-judge it here, a block at a time, with the rules for chains (:mod:`~derive.check.chains`),
-definitions (:mod:`~derive.check.definitions`), links (:mod:`~derive.check.links`), proofs
-(:mod:`~derive.check.proving`) and the final result (:mod:`~derive.check.result`);
-:mod:`~derive.check.report` prints the findings. A claim stated before the definitions it uses
-is judged again once the post is read (``_Judge.revisit``).
+(:mod:`~derive.check.prepare`: its letters, the sentences that define, what it says of its
+labels; :mod:`~derive.check.understand`: its conditions and standard meanings), and judge it
+here, a block at a time, with the rules for chains (:mod:`~derive.check.chains`), definitions
+(:mod:`~derive.check.definitions`), links (:mod:`~derive.check.links`), proofs
+(:mod:`~derive.check.proving`), worked examples (:mod:`~derive.check.worked`) and the final
+result (:mod:`~derive.check.result`); :mod:`~derive.check.report` prints the findings. A claim
+stated before the definitions it uses is judged again once the post is read
+(``_Judge.revisit``), and a worked example's values once all of them are printed
+(``_Judge.judge_worked``).
 
 The post is read in order, as a reader would. Definitions (``p_i = …``, ``S = …``, ``L = …``)
 are learned as they come and used for every later step. A row that begins with ``=`` continues
@@ -38,7 +41,7 @@ from sympy.matrices.expressions import MatrixSymbol
 from derive.algebra import Definition
 from derive.check.chains import Chain, ChainRules
 from derive.check.definitions import DefinitionRules
-from derive.check.extract import Block, Post, inline_claims, read_post
+from derive.check.extract import Block, inline_claims, read_post
 from derive.check.findings import (
     DEFINITION,
     PROVEN,
@@ -47,8 +50,10 @@ from derive.check.findings import (
     Finding,
     Report,
 )
-from derive.check.layout import Piece, pieces
+from derive.check.layout import Piece
 from derive.check.links import LinkRules
+from derive.check.onestep import OneStepRules
+from derive.check.prepare import glued, inline_definitions, labels_assumption, learn_letters, text_after
 from derive.check.proving import STEP_SECONDS, ProofRules, _Expired, _time_limit
 from derive.check.reader import (
     Letters,
@@ -60,12 +65,12 @@ from derive.check.reader import (
 from derive.check.reading import learn_names
 from derive.check.relations import WorkedExample, numbers_only
 from derive.check.result import ResultRules
+from derive.check.stated import stated_vectors
 from derive.check.tokens import ShapesDoNotMultiply
 from derive.check.understand import (
     INDEX_RELATION,
     ProseCase,
     case_after,
-    introduces_definition,
     printed_decimals,
     prose_case,
 )
@@ -94,47 +99,6 @@ POST_SECONDS = 600
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t].*$|\\(?:sub)*section\*?\{.*$|<h[1-6][^>]*>.*?</h[1-6]>", re.M)
 #: ``$r = 1$`` in prose, in the inline delimiters of Markdown, GitHub (``$`…`$``) and LaTeX (``\(…\)``).
 _INDEX_VALUE = re.compile(r"(?:\$`?|\\\()\s*([a-z])\s*=\s*(\d{1,3})\s*(?:`?\$|\\\))")
-# "The labels are one-hot" or "sum to one", in the four languages of the posts.
-_ONE_HOT = re.compile(
-    r"one[- ]?hot|one_hot|(?:sum|add)(?:s)?(?: up)? to (?:one|1)\b|원[- ]?핫|합이 1|총합은? 1|나머지는 0"
-    r"|独热|和为 ?1|其余为 ?0|其余的为 ?0|ワンホット|one-hot|合計が ?1|総和が ?1|残りは ?0|それ以外は ?0",
-    re.I,
-)
-
-
-def learn_letters(blocks: tuple[Block, ...]) -> Letters:
-    """The letter for the number of classes and the letters used as indices, from all the math."""
-    text = "\n".join(b.tex for b in blocks)
-    bounds = Counter(
-        re.findall(r"\\sum(?:\\limits)?\s*_\s*(?:\{[^{}]*\}|\w)\s*\^\s*\{?\s*([A-Za-z])\b", text)
-    )
-    ranked = [letter for letter, _ in bounds.most_common(2)]
-    size = ranked[0] if ranked else "N"
-    # A second bound (Σ_{j=1}^{M} W_{ij} x_j) counts the columns of a weight matrix.
-    columns = Symbol(ranked[1], integer=True, positive=True) if len(ranked) > 1 else None
-    letters = set(re.findall(r"_\s*([a-z])(?![a-zA-Z])", text))
-    for group in re.findall(r"_\s*\{([^{}]*)\}", text):
-        letters |= set(re.findall(r"(?<![\\A-Za-z])([a-z])(?![A-Za-z])", group))
-    letters -= {"e", "x"}
-    column_families, column_indices = set(), set()
-    if columns is not None:
-        # Σ_{j=1}^{M} … x_j: the families indexed by j alone, in the summand after the sum.
-        for variable, summand in re.findall(
-            rf"\\sum(?:\\limits)?\s*_\s*\{{\s*([a-z])\s*=\s*1\s*\}}\s*\^\s*\{{?\s*{columns.name}\b\}}?(.{{0,80}})",
-            text,
-        ):
-            column_indices.add(variable)
-            families = re.findall(
-                rf"((?:\\hat\{{)?[A-Za-z]\}}?)_\s*\{{?\s*{variable}(?![a-z,])\s*\}}?", summand
-            )
-            column_families |= {re.sub(r"\\hat\{(\w)\}", "\\1\u0302", f) for f in families}
-    return Letters(
-        Symbol(size, integer=True, positive=True),
-        frozenset(letters),
-        columns,
-        frozenset(column_families),
-        frozenset(column_indices),
-    )
 
 
 def check_text(
@@ -155,12 +119,13 @@ def check_text(
         with _time_limit(POST_SECONDS):
             post = read_post(text, suffix)
             claims = inline_claims(text, post)
-            named = _inline_definitions(text, post, claims)
+            named = inline_definitions(text, post, claims)
             letters, assumption = (
                 learn_letters(post.blocks + claims + named),
-                _assumption(post.prose, post.inline, text),
+                labels_assumption(post.prose, post.inline, text),
             )
-            blocks = _glued(tuple(sorted(post.blocks + claims + named, key=lambda block: block.line)))
+            stated = stated_vectors(post.inline, letters)
+            blocks = glued(tuple(sorted(post.blocks + claims + named, key=lambda block: block.line)))
             names = learn_names(
                 (p.tokens for _, found in blocks if isinstance(found, list) for p in found),
                 letters,
@@ -170,12 +135,13 @@ def check_text(
         reason = f"not checked: finding the math of the post took more than {POST_SECONDS} s"
         return Report((Finding(1, None, "", UNCHECKED, reason),), None, None)
     judge = _Judge(letters, assumption, deadline, cache, names, {(block.line, block.tex) for block in named})
+    judge.stated = stated
     lines = text.split("\n")
     starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
     judge.softmax_named = _SOFTMAX_WORD.search(text) is not None
     judge.heading_lines = tuple(number for number, line in enumerate(lines, 1) if _HEADING_LINE.match(line))
     for done, (block, found) in enumerate(blocks, start=1):
-        after = "" if block.inline else _text_after(text, block, starts)
+        after = "" if block.inline else text_after(text, block, starts)
         judge.block(block, found, after)
         if progress is not None:
             progress(done, len(blocks))
@@ -188,89 +154,9 @@ def check_text(
 _SOFTMAX_WORD = re.compile(r"soft-?max|소프트맥스|ソフトマックス|归一化指数", re.I)
 #: A heading of Markdown or LaTeX, where a new section begins.
 _HEADING_LINE = re.compile(r" {0,3}#{1,6}\s|\s*\\(?:sub)*section\*?\{")
-#: What closes a display, before the words that follow it.
-_CLOSING = re.compile(r"^\s*(?:\$\$|\\\]|```+|\\end\{[a-z]+\*?\})?[ \t]*(?:\{#eq-[\w-]+\})?")
 
 
-def _text_after(text: str, block: Block, starts: list[int]) -> str:
-    """The words right after a display in the post, or "" where its TeX is not found as written."""
-    if block.line - 1 >= len(starts):
-        return ""
-    start = starts[block.line - 1]
-    at = text.find(block.tex, start, start + len(block.tex) + 200)  # near its line: linear in the post
-    if at < 0:
-        return ""
-    rest = text[at + len(block.tex) : at + len(block.tex) + 400]
-    return rest[_CLOSING.match(rest).end() :]
-
-
-def _inline_definitions(text: str, post: Post, claims: tuple[Block, ...]) -> tuple[Block, ...]:
-    """Inline formulas that may define a name ("the loss is $L = -\\sum_k y_k \\log p_k$"): the
-    judge learns the ones that read as a definition and passes over the rest, as prose."""
-    claimed = {(block.line, block.tex) for block in claims}
-    lines = text.split("\n")
-    found: list[Block] = []
-    for line, tex in post.inline:
-        sentence = lines[line - 1] if line - 1 < len(lines) else ""
-        at = sentence.find(tex)
-        if at < 0 or "=" not in tex or (line, tex) in claimed:
-            continue
-        after_definition = bool(found) and found[-1].line == line
-        if introduces_definition(sentence[:at].rstrip(" $\\("), after_definition):
-            found.append(Block(line, tex, None, sentence, inline=True))
-    return tuple(found)
-
-
-def _assumption(prose: str, inline, text: str) -> str | None:
-    """Where the post says the labels are one-hot or sum to one, if it does."""
-    match = _ONE_HOT.search(prose)
-    if match:
-        # The prose has the displays cut out: the line is counted in the post itself.
-        found = _ONE_HOT.search(text)
-        at = found.start() if found is not None else match.start()
-        return f"line {text.count(chr(10), 0, at) + 1}: “{match.group(0)}”"
-    for line, tex in inline:
-        if re.search(r"\\sum.*=\s*1\s*$", tex.strip()):
-            return f"line {line}: ${tex.strip()}$"
-    return None
-
-
-def _glued(blocks: tuple[Block, ...]):
-    """Blocks with their pieces; a block that begins with ``+`` is the end of the one before."""
-    result: list[tuple[Block, list[Piece] | Unreadable]] = []
-    for block in blocks:
-        try:
-            found: list[Piece] | Unreadable = pieces(block.tex, block.line, block.label)
-        except Unreadable as error:
-            found = error
-        previous = result[-1] if result else None
-        if (
-            previous is not None
-            and isinstance(found, list)
-            and len(found) == 1
-            and found[0].tokens[0].text == "+"
-            and isinstance(previous[1], list)
-            and previous[1]
-            and not block.prose_before.strip()
-        ):
-            last = previous[1][-1]
-            merged = Piece(
-                found[0].line,
-                last.tokens + found[0].tokens,
-                f"{last.source} {found[0].source}",
-                last.role,
-                last.label,
-                last.row,
-                last.text,
-                last.line,
-            )
-            previous[1][-1] = merged
-            continue
-        result.append((block, found))
-    return result
-
-
-class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules, WorkedRules):
+class _Judge(ChainRules, DefinitionRules, LinkRules, OneStepRules, ProofRules, ResultRules, WorkedRules):
     def __init__(
         self,
         letters: Letters,
@@ -322,6 +208,10 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules, Wo
         self.after_prose = False
         #: The lines of the post's headings: a sentence in a new section may define a name anew.
         self.heading_lines: tuple[int, ...] = ()
+        #: Values the post gives for its data (the targets of a worked example), and the line
+        #: of the row being judged: only values stated before it are used (stated.py).
+        self.stated: tuple = ()
+        self.at_line = 0
         #: The case the sentence right after the display states ("…, when $i \\neq j$"), if any.
         self.case_after: ProseCase | None = None
         self.worked = WorkedExample()  # the values a worked example prints, and its relations
@@ -400,6 +290,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, ProofRules, ResultRules, Wo
                 )
                 continue
             first = len(self.findings)
+            self.at_line = piece.line
             self.row_conditions = self._formula_conditions(piece)
             self.printed.update(printed_decimals(piece.tokens))
             chain, agreed = self.readings(piece, statements, current if continuing else None)

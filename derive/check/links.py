@@ -26,10 +26,11 @@ from sympy.matrices.expressions import MatrixExpr
 
 from derive.algebra import index_symbols
 from derive.check.chains import Chain
-from derive.check.definitions import bare_symbols, label_sum, name_of, names_in
-from derive.check.findings import PROVEN, UNCHECKED, WRONG, Link
+from derive.check.definitions import bare_symbols, labels_sum_to_one, name_of, names_in
+from derive.check.findings import HOLDS_ONLY, PROVEN, UNCHECKED, WRONG, Link
 from derive.check.layout import Piece
 from derive.check.reader import SYMPY_FAILURES, Cases, Reader, Unreadable
+from derive.check.stated import stated_for
 from derive.check.understand import worked_values_agree
 from derive.printing import latex
 from derive.verify import Proof
@@ -64,10 +65,21 @@ class LinkRules:
                 reason = "it may hold under the condition the formula states, which the checker cannot read"
                 return Link(UNCHECKED, reason)
         else:
-            result = self._link(a, b, chain, (*conditions, *self.row_conditions))
+            given, values, missing = stated_for(self.stated, (a, b), self.at_line, self._named.get)
+            result = self._link(a, b, chain, (*conditions, *self.row_conditions, *given))
+            if result.verdict == WRONG and missing:
+                # The post put in values it gave only in words ("every target is the next input").
+                unstated = ", ".join(latex(entry) for entry in missing[:4])
+                reason = f"uses {unstated}, whose values the post does not give in its math"
+                result = Link(UNCHECKED, reason)
+            if values:
+                result = replace(
+                    result, detail=f"{result.detail}; with {', '.join(values)}, as the post states"
+                )
             if self.row_conditions:
                 stated = ", ".join(relation_text(c) for c in self.row_conditions)
                 result = replace(result, detail=f"{result.detail}; under {stated}, as the formula states")
+        result = self._ranges_shown(a, b, result)
         used = set().union(*(names_in(e) for e in (a, b) if isinstance(e, Basic)))
         # An assumption is shown wherever a proof relies on it, also through another definition.
         used |= {name_of(d.head) for d in self._relied_on(*(e for e in (a, b) if isinstance(e, Basic)))}
@@ -95,6 +107,32 @@ class LinkRules:
             for name in sorted(named, key=str)
         )
         return (a.xreplace(put), b.xreplace(put)), f"{shown}, as printed"
+
+    def _ranged_shapes_differ(self, a, b) -> str | None:
+        """N×H and H×N in a post whose N counts classes and H hidden units: two sizes of their
+        own (ranges.py), so the two sides are not even of one shape for N ≠ H."""
+        ranged = self.letters.ranged
+        if ranged is None or not all(isinstance(side, (MatrixBase, MatrixExpr)) for side in (a, b)):
+            return None
+        bounds = {ranged.size, *(bound for _, bound in ranged.letters)}
+        shapes = [tuple(side.shape) for side in (a, b)]
+        sizes = [size for shape in shapes for size in shape]
+        if shapes[0] == shapes[1] or not all(
+            size == 1 or (isinstance(size, Symbol) and size.name in bounds) for size in sizes
+        ):
+            return None
+        shown = " and ".join(f"{rows}×{cols}" for rows, cols in shapes)
+        return f"the two sides have different shapes: {shown}"
+
+    def _ranges_shown(self, a, b, result: Link) -> Link:
+        """Name the ranges a decided link took for its indices (τ from 1 to T): learned from the
+        post's sums (ranges.py), they are an assumption the report shows."""
+        ranged = self.letters.ranged
+        if ranged is None or result.verdict not in (PROVEN, WRONG):
+            return result
+        used = {str(s) for e in (a, b) if isinstance(e, Basic) for s in e.atoms(Symbol)}
+        shown = ranged.shown(used)
+        return replace(result, detail=f"{result.detail}; indices {shown}") if shown else result
 
     def _link(self, a, b, chain: Chain | None, conditions: tuple = ()) -> Link:
         link = self._link_any_function(a, b, chain, conditions)
@@ -145,9 +183,12 @@ class LinkRules:
             return Link(
                 UNCHECKED, f"{', '.join(undefined)} not defined before this line", later=(a, b, conditions)
             )
+        other_setting = self._index_counts_differ(parts)
+        if other_setting is not None:
+            return self.one_step(parts, other_setting)
         if any(is_vector(e) for e in parts):
             return Link(UNCHECKED, "a vector without an index; write one component")
-        mismatch = shape_mismatch(a, b)
+        mismatch = shape_mismatch(a, b) or self._ranged_shapes_differ(a, b)
         if mismatch is not None:
             return Link(WRONG, mismatch)
         proof = self._prove(a, b, conditions)
@@ -155,19 +196,19 @@ class LinkRules:
             return Link(PROVEN, method_text(proof))
         labels = self._labels()
         if labels is not None:
-            sums_to_one = Eq(label_sum(labels, self.letters.size), 1)
-            constrained = self._prove(a, b, (*conditions, sums_to_one))
+            sums_to_one = labels_sum_to_one(labels, self.letters)
+            constrained = self._prove(a, b, (*conditions, *sums_to_one))
             if constrained.verified:
                 if self.assumption:
                     uses = f"uses Σ {name_of(labels)} = 1 ({self.assumption})"
                     return Link(PROVEN, f"{method_text(constrained)}; {uses}")
                 unstated = f"one-hot {name_of(labels)}"
                 return Link(
-                    UNCHECKED, f"holds only if the labels sum to 1 ({unstated}); the post does not say so"
+                    UNCHECKED, f"{HOLDS_ONLY} if the labels sum to 1 ({unstated}); the post does not say so"
                 )
             if self.assumption:
                 # The post says the labels sum to one: a counterexample must keep to that too.
-                conditions, proof = (*conditions, sums_to_one), constrained
+                conditions, proof = (*conditions, *sums_to_one), constrained
         renamed = same_count_renamed(a, b)
         if renamed is not None:
             b_renamed, shown = renamed
@@ -189,7 +230,7 @@ class LinkRules:
                     # The prose puts the step in the other case, where it is wrong.
                     detail = f"{other[1].reason} when {other[0]}, the case {said}"
                     return Link(WRONG, detail, other[1].counterexample)
-                return Link(UNCHECKED, f"holds only when {relation}, which the post does not state")
+                return Link(UNCHECKED, f"{HOLDS_ONLY} when {relation}, which the post does not state")
             return Link(WRONG, proof.reason + self._correction(a, b, conditions), proof.counterexample)
         return Link(UNCHECKED, proof.reason)
 
@@ -232,6 +273,26 @@ class LinkRules:
         index = Symbol(free[0], integer=True, positive=True)
         entries = {v: IndexedBase(str(v))[index] for v in vectors}
         return tuple(e.xreplace(entries) for e in exprs), index
+
+    def _index_counts_differ(self, parts) -> str | None:
+        """``∂L/∂z_i`` in a post that defines z_{τ,i}: the family with fewer indices than its
+        definition is another quantity (one example's logits, quoted), not an entry of it."""
+        defined = {
+            name_of(d.name.base): len(d.name.indices)
+            for d in self.definitions.values()
+            if isinstance(d.name, Indexed)
+        }
+        for expr in parts:
+            if not isinstance(expr, Basic):
+                continue
+            for atom in expr.atoms(Indexed):
+                count = defined.get(name_of(atom.base))
+                if count is not None and count != len(atom.indices):
+                    return (
+                        f"{latex(atom)} has {len(atom.indices)} index where the post defines {atom.base} "
+                        f"with {count}: another setting than the post's definitions"
+                    )
+        return None
 
     def _named_functions_without_formula(self, parts) -> list[str]:
         """Functions named by a word (ReLU, GELU, mystery) that a statement reaches, directly or

@@ -20,6 +20,7 @@ from sympy.matrices.expressions import DiagMatrix, MatrixExpr, MatrixSymbol, One
 from derive.check import grammar
 from derive.check.build import derivative_at, digit_script, number_from, power_of
 from derive.check.tokens import Token, Unreadable
+from derive.matrices import IndexedVector
 
 #: Names applied with square brackets too: 𝔼[X], ℙ[A].
 _APPLIED_WITH_BRACKETS = frozenset({"𝔼", "ℙ", "Var", "Cov", "var", "cov"})
@@ -54,6 +55,8 @@ class NameRules:
         if self.letters.columns is not None and name == self.letters.columns.name:
             return self.letters.columns
         if len(name) == 1 and name in self.letters.index_letters:
+            return Symbol(name, integer=True, positive=True)
+        if self.letters.is_bound(name):
             return Symbol(name, integer=True, positive=True)
         return Symbol(name)
 
@@ -350,7 +353,7 @@ class NameRules:
             if bold:
                 raise Unreadable(f"the bold word {word!r}")
             return self.function_or_name(word)
-        if bold and not self._bold_entry_follows():
+        if bold and (not self._bold_entry_follows() or self._vector_family(word)):
             return self.name(word, bold=True)
         return self.name(word, word=style in ("operatorname",) or word in _APPLIED_WITH_BRACKETS)
 
@@ -428,10 +431,29 @@ class NameRules:
         """``\\mathbf{x}_i`` is an entry of the vector, read as ``x_i``; a bare ``\\mathbf{x}`` is not."""
         return self.at("char", "_")
 
+    def _vector_family(self, name: str) -> bool:
+        """``\\mathbf{h}_τ`` where the post writes h_{τ,m}: the vector of step τ (ranges.py)."""
+        ranged = self.letters.ranged
+        return ranged is not None and name in dict(ranged.vectors)
+
     def bold(self, name: str, indices) -> Expr:
-        """A bold letter is a vector (lower case: N entries) or a matrix (capital: N × columns)."""
+        """A bold letter is a vector (lower case: N entries) or a matrix (capital: N × columns).
+
+        In a post whose indices run over their own ranges (ranges.py), ``\\mathbf{h}_τ`` is the
+        vector of step τ, of as many entries as the post's h_{τ,m} has, and a bold capital has
+        the ranges of its entries' positions (V_{im}: N × H)."""
+        ranged = self.letters.ranged
+        if indices is not None and self._vector_family(name) and len(indices) == 1:
+            entries = Symbol(dict(ranged.vectors)[name], integer=True, positive=True)
+            return IndexedVector(IndexedBase(name), indices[0], entries)
         if indices is not None:
             return Indexed(IndexedBase(name), *indices)
+        if ranged is not None and name[0].isupper():
+            positions = dict(ranged.positions)
+            rows, cols = positions.get((name, 0)), positions.get((name, 1))
+            if rows is None or cols is None:
+                raise Unreadable(f"the shape of the matrix {name}: its entries' ranges are not known")
+            return MatrixSymbol(name, *(Symbol(n, integer=True, positive=True) for n in (rows, cols)))
         size = self.letters.size
         columns = self.letters.columns or size
         if name[0].isupper():

@@ -19,6 +19,7 @@ from derive import proofcache
 from derive.algebra import Context, Definition
 from derive.check.definitions import concrete_size, name_of
 from derive.check.links import relevant
+from derive.check.ranges import concrete_bounds
 from derive.check.reader import Letters
 from derive.verify import Proof, Verifier
 
@@ -60,10 +61,29 @@ class ProofRules:
         size = self.letters.size
         columns = self.letters.columns
         ranges = tuple((Symbol(v, integer=True, positive=True), columns) for v in self.letters.column_indices)
+        if self.letters.ranged is not None:
+            ranges = tuple(
+                (Symbol(letter, integer=True, positive=True), Symbol(bound, integer=True, positive=True))
+                for letter, bound in self.letters.ranged.letters
+            )
         context = Context(definitions, size, ranges)
         exprs = [e for e in (a, b) if isinstance(e, Basic)]
         concrete = concrete_size(exprs, size)
-        if concrete is not None:
+        ranged = self.letters.ranged
+        sizes_shown = ""
+        if ranged is not None and concrete is not None:
+            # Steps, units and classes each have the example's own number (ranges.py).
+            found = concrete_bounds(exprs, ranged)
+            if found is None or ranged.size not in found:
+                return Proof(
+                    False, "none", "a worked example whose sizes cannot all be told from its entries"
+                )
+            concrete = found[ranged.size]
+            values = {Symbol(bound, integer=True, positive=True): Integer(n) for bound, n in found.items()}
+            sizes_shown = ", ".join(f"{bound} = {n}" for bound, n in sorted(found.items()))
+            context = context.instantiate(values)
+            conditions = tuple(c.xreplace(values) for c in conditions)
+        elif concrete is not None:
             values = {size: Integer(concrete)}
             if columns is not None:  # W_{3,2} x_2: the example's own number of inputs
                 values[columns] = Integer(_concrete_columns(exprs, self.letters) or concrete)
@@ -81,6 +101,8 @@ class ProofRules:
         started = time.monotonic()
         with _time_limit(seconds):
             proof = proofcache.prove(verifier, a, b, conditions, self.cache)
+        if sizes_shown and proof.verified:
+            proof = replace(proof, method=f"{proof.method}; the example's sizes {sizes_shown}")
         if proof.verified or proof.counterexample is not None or real is None:
             return proof
         # The quantities of an ML post are real numbers: log e^m = m needs m real. Tried

@@ -47,6 +47,7 @@ from derive.check.calculus import CalculusRules, differentiate, fold_elision
 from derive.check.environments import Case, Cases, EnvironmentRules, determinant, hadamard
 from derive.check.functions import FunctionRules
 from derive.check.names import NameRules, greek_name, is_plain_name, tex_text
+from derive.check.ranges import Ranges
 from derive.check.tokens import ShapesDoNotMultiply, Token, Unreadable, normalize_unicode, tokenize
 
 MAX_DEPTH = 60
@@ -98,6 +99,22 @@ class Letters:
     column_families: frozenset = frozenset()
     #: Index letters summed to ``columns`` (the j of Σ_{j=1}^{M}): free, they run over 1..M.
     column_indices: frozenset = frozenset()
+    #: What each index runs over, in a post whose indices count different things (steps,
+    #: hidden units, classes): see :mod:`derive.check.ranges`. None where all count the classes.
+    ranged: Ranges | None = None
+
+    def range_of(self, letter: str) -> Symbol | None:
+        """The bound an index letter runs over when it is not the number of classes, or None."""
+        if self.ranged is None:
+            return None
+        bound = dict(self.ranged.letters).get(letter)
+        return Symbol(bound, integer=True, positive=True) if bound is not None else None
+
+    def is_bound(self, name: str) -> bool:
+        """Whether ``name`` counts something (the T of Σ_{τ=1}^{T}): a positive whole number."""
+        if self.ranged is None:
+            return False
+        return name == self.ranged.size or name in {bound for _, bound in self.ranged.letters}
 
 
 @dataclass(frozen=True)
