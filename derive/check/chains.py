@@ -159,7 +159,11 @@ class ChainRules:
             return None
         if len(sides) == 2 and isinstance(head, MatrixSymbol) and not numbers_only(sides[1]):
             self.vector_defined(head)
-        if len(sides) > 2 and self._defines(head, sides[1]) and not self._known(head):
+        if (
+            len(sides) > 2
+            and self._defines(head, sides[1])
+            and not self._known_here(head, sides[1], piece.line)
+        ):
             # y_i = e^{a_i}/Σ_j e^{a_j} = 1 − …: the first equality defines y, the rest is a chain.
             self.define(piece, head, sides[1])
             rest = sides[1:]

@@ -29,6 +29,7 @@ from derive.algebra import Definition
 from derive.check.findings import DEFINITION, PROVEN, UNCHECKED
 from derive.check.layout import Piece
 from derive.check.reader import Cases, Letters, quantity_name
+from derive.check.relations import numbers_only
 from derive.check.understand import standard_definition
 from derive.verify import ForEach
 
@@ -101,6 +102,11 @@ class DefinitionRules:
             self._forget(head)
             del self.assumed[name_of(head)]
             known = None
+        if known is not None and not self._known_here(name, value, piece.line):
+            # z = [0; 1; 2], then z = [3; 1; −1]; L = −log p_3, then in a new section L = −log p_1:
+            # a second example, not a restatement of the first.
+            self._forget(head)
+            known = None
         if known is not None and (
             letters_change_kind(known.expression, value)
             # f(x) and then f(x, y): a new function of that name, not a restatement of the old.
@@ -140,6 +146,19 @@ class DefinitionRules:
             detail += "; assumes " + "; ".join(self.assumed[n] for n in taken)
         self.note(piece.line, piece.label, piece.source, DEFINITION, detail)
         self._define_alone(name, value, piece.line)
+
+    def _known_here(self, name, value, line: int) -> bool:
+        """Whether ``name`` has a definition that ``name = value`` on ``line`` restates, rather
+        than one of another example: z = [0; 1; 2], then z = [3; 1; −1]; L = −log p_3, then in
+        a new section L = −log p_1."""
+        head = Definition(name, name).head
+        known = self.definitions.get(head)
+        if known is None:
+            return False
+        if numbers_only(value) and numbers_only(known.expression):
+            return False
+        earlier = any(self.defined_at[head] < heading <= line for heading in self.heading_lines)
+        return not (earlier and _for_one_example(value))
 
     def _define_alone(self, name, value, line: int) -> None:
         """J(w) = … in a post that also writes J alone (∂J/∂w): J is the function at its own
@@ -359,3 +378,12 @@ def concrete_size(exprs, size) -> int | None:
         for atom in expr.atoms(Indexed):
             numbers += [int(index) for index in atom.indices if index.is_Integer]
     return max(numbers) if numbers else None
+
+
+def _for_one_example(value) -> bool:
+    """Whether a definition is about one worked example: it names concrete entries (p_1, z_3)
+    and no index that runs (p_k)."""
+    if not isinstance(value, Basic):
+        return False
+    entries = value.atoms(Indexed)
+    return bool(entries) and all(all(index.is_Integer for index in entry.indices) for entry in entries)

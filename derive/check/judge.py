@@ -60,6 +60,7 @@ from derive.check.reader import (
     PostNames,
     Statement,
     Unreadable,
+    quantity_name,
     read_readings,
 )
 from derive.check.reading import learn_names
@@ -276,6 +277,7 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, OneStepRules, ProofRules, R
                     reason = str(error)
                     # softmax(z) of a z the post prints: read again with its value.
                     self.read_with_values(piece, len(self.findings))
+                    self._defined_unread(piece)
                 elif seconds < STEP_SECONDS:
                     reason = self.out_of_time()
                 else:
@@ -307,6 +309,22 @@ class _Judge(ChainRules, DefinitionRules, LinkRules, OneStepRules, ProofRules, R
             if piece.role == "main" and chain is not None:
                 current = chain
             self.after_prose = False
+
+    def _defined_unread(self, piece: Piece) -> None:
+        """``\\mathbf{p} = \\operatorname{softmax}(\\mathbf{z})``, which the checker cannot read:
+        p is defined, in a form not learned, so a later step that reaches p is ?, never judged
+        with p as a free constant (∂L/∂z = 0)."""
+        tokens = list(piece.tokens)
+        equals = next((n for n, t in enumerate(tokens) if t.kind == "char" and t.text == "="), None)
+        if not equals:
+            return
+        try:
+            (statement,), _, _ = read_readings(tokens[:equals], self.letters, None, self.names)
+        except (Unreadable, ValueError):
+            return
+        head = statement.sides[0] if len(statement.sides) == 1 else None
+        if isinstance(head, (Symbol, MatrixSymbol, Indexed)) and not getattr(head, "is_integer", False):
+            self.unlearned.add(quantity_name(head))
 
     def readings(self, piece: Piece, statements: list[Statement], current: Chain | None):
         """Judge every reading of a row; keep the outcome only if all of them agree.

@@ -11,12 +11,14 @@ from sympy import (
     Basic,
     Derivative,
     Eq,
+    Expr,
     Indexed,
     IndexedBase,
     MatrixBase,
     Mul,
     Ne,
     Pow,
+    Rational,
     Sum,
     Symbol,
     preorder_traversal,
@@ -88,13 +90,40 @@ class LinkRules:
             return replace(result, detail=f"{result.detail}; assumes {'; '.join(shown)}")
         return result
 
+    def _through_definitions(self, side: Basic) -> Basic:
+        """``side`` with the post's definitions applied (σ(−1) with σ(z) = …, a with a = 0.75),
+        a few levels deep; never a vector's value put in for its name inside p_k."""
+        for _ in range(4):
+            found = {}
+            labels = {indexed.base.label for indexed in side.atoms(Indexed)}
+            for atom in side.atoms(Symbol, Indexed, AppliedUndef) - labels:
+                if isinstance(atom, AppliedUndef):
+                    head = atom.func
+                else:
+                    head = atom.base if isinstance(atom, Indexed) else atom
+                definition = self.definitions.get(head)
+                if (
+                    definition is not None
+                    and definition.matches(atom)
+                    and isinstance(definition.expression, Expr)
+                    and not isinstance(definition.expression, MatrixBase)
+                ):
+                    found[atom] = definition.instance(atom)
+            if not found:
+                break
+            side = side.xreplace(found)
+        return side
+
     def _plugged_in(self, a, b) -> tuple[tuple, str] | None:
         """``-\\log p_2 = -\\log 0.242``: numbers put in for names a worked example printed. When
         one side is a number and the other one once the printed entries (p_2 of a printed
         vector p) go in, both are compared so; otherwise None."""
         if a.is_number == b.is_number:
             return None
-        entries = self.worked.entries()
+        # Only what this section prints: a second example reuses the letters with other values.
+        headings = [line for line in self.heading_lines if line <= self.at_line]
+        entries = self.worked.entries(since=headings[-1] if headings else 0)
+        a, b = _written_out(a), _written_out(b)  # Σ_{k=1}^{3} y_k log p_k: the three terms
         symbolic = b if a.is_number else a
         named = symbolic.atoms(Indexed)
         if not entries or not named or not named <= entries.keys():
@@ -171,6 +200,21 @@ class LinkRules:
             link = self._link_any_function(a, b, chain, conditions)
             return replace(link, detail=f"{link.detail}; with {put}")
         worked = worked_values_agree(a, b, self.printed) if len(exprs) == 2 else None
+        if worked is None and len(exprs) == 2 and _printed_number(a, b, self.printed):
+            # σ(−1) = 0.2689 with the post's own σ, σ(a) = 0.6792 with a = 0.75: numbers once
+            # the post's definitions are applied, and rounded as printed.
+            through = tuple(self._through_definitions(side) for side in (a, b))
+            worked = worked_values_agree(*through, self.printed)
+            if worked is None:
+                # −p_1 p_2 = −0.659 × 0.242 with p given in words: numbers put in for names
+                # whose values the post does not print in its math. Not an identity to refute.
+                unknown = sorted(set().union(*(_quantities(side) for side in (a, b))))
+                if any(_quantities(side) for side in through):
+                    return Link(
+                        UNCHECKED,
+                        f"puts numbers in for {', '.join(unknown)}, "
+                        "whose values the post does not give in its math",
+                    )
         if worked is not None:
             agrees, how = worked
             return Link(PROVEN if agrees else WRONG, how)
@@ -472,3 +516,45 @@ def _slips_undone(side: Basic, other: Basic, size: Symbol) -> list:
         if candidate != side and candidate not in unique:
             unique.append(candidate)
     return unique[:MAX_CORRECTIONS]
+
+
+def _printed_number(a: Basic, b: Basic, printed: dict) -> bool:
+    """Whether one side is a number written with decimals: one the post printed (0.6792), or a
+    product of such that SymPy has already multiplied out (−0.659 × 0.242 is −0.159478)."""
+    for side in (a, b):
+        if side.is_number and any(
+            abs(atom) in printed or _terminating(atom) for atom in side.atoms(Rational) | {side}
+        ):
+            return True
+    return False
+
+
+def _terminating(number) -> bool:
+    """A fraction that is a decimal with a point (0.159478), not a whole number or 1/3."""
+    if not isinstance(number, Rational) or number.is_Integer:
+        return False
+    q = int(number.q)
+    for prime in (2, 5):
+        while q % prime == 0:
+            q //= prime
+    return q == 1
+
+
+def _quantities(side: Basic) -> set[str]:
+    """The names ``side`` still has, by family (z of z_1): what would need a value to make it a
+    number."""
+    labels = {indexed.base.label for indexed in side.atoms(Indexed)}
+    names = {str(indexed.base) for indexed in side.atoms(Indexed)}
+    names |= {name_of(atom) for atom in side.atoms(Symbol) - labels if not atom.is_integer}
+    return names | {name_of(call.func) for call in side.atoms(AppliedUndef)}
+
+
+def _written_out(side: Basic) -> Basic:
+    """``side`` with every sum of concrete limits written out term by term (at most 50 terms)."""
+    sums = {
+        total: total.doit()
+        for total in side.atoms(Sum)
+        if all(bound.is_Integer for _, low, high in total.limits for bound in (low, high))
+        and all(0 <= high - low < 50 for _, low, high in total.limits)
+    }
+    return side.xreplace(sums) if sums else side

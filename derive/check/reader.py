@@ -398,6 +398,9 @@ class Reader(NameRules, FunctionRules, CalculusRules, EnvironmentRules):
         if not self.at("char", ")", index):
             return None
         after = self.peek(index + 1)
+        value = self.peek(index + 2)
+        if value is not None and value.kind == "cmd" and value.text == "begin":
+            return None  # σ(z) = [0.5; 0.73]: the values of σ at a printed z, not σ's definition
         if after is not None and (
             after.text in ("=", ":") or (after.kind == "cmd" and after.text in grammar.RELATIONS)
         ):

@@ -16,7 +16,6 @@ from sympy.matrices.expressions import MatrixSymbol
 from derive.check.intervals import Interval, NotEvaluable, apart, around, enclosure, precision
 from derive.check.reader import Cases, Letters, PostNames, Unreadable, read_readings
 from derive.check.tokens import Token
-from derive.check.understand import looks_rounded
 
 #: At most this many readings of relations with printed values per post: a post with hundreds of
 #: worked values and relations stays linear, and what is not evaluated keeps its note.
@@ -43,12 +42,12 @@ class Printed:
 
     @property
     def input_slack(self) -> tuple[Rational, ...]:
-        """As an input, how far each entry may be from what it stands for: as in a chain, an
-        entry of three or more significant digits may itself be rounded (0.135), a short one is
-        taken as given (0.5, 2, the logits of an example)."""
+        """As an input, how far each entry may be from what it stands for: one printed to two
+        places or more may be rounded (0.094 for 0.0944, a tanh or a weight); one of a single
+        place or a whole number is taken as given (2.0, 1.0, 0.1, the logits of an example)."""
         return tuple(
-            slack if places is not None and looks_rounded(value, places) else S.Zero
-            for value, places, slack in zip(self.value, self.places, self.slack, strict=True)
+            slack if places is not None and places >= 2 else S.Zero
+            for places, slack in zip(self.places, self.slack, strict=True)
         )
 
 
@@ -76,7 +75,9 @@ class Instance:
     #: The printed values it used: its left side first, then its inputs.
     left: int
     inputs: frozenset[int]
-    holds: bool
+    #: True: it agrees with the inputs as printed; False: no rounding of them reaches the value
+    #: printed; None: only some roundings do (decided neither way).
+    holds: bool | None
     #: The left side's value as the relation computes it, and as the post prints it.
     computed: str = ""
     printed: str = ""
@@ -95,26 +96,35 @@ class WorkedExample:
     relations: list[Relation] = field(default_factory=list)
     #: How many rows the reader could not read alone were read again with printed values.
     unread: int = 0
+    #: Rows that could not be read with the values printed before them, to read again for the
+    #: relation they state once every value is printed.
+    later: list[tuple] = field(default_factory=list)
     _stated: set[tuple] = field(default_factory=set)
     _keys: dict[tuple, int] = field(default_factory=dict)
 
-    def value(self, name: Basic, value: MatrixBase, places: dict, position: int, line: int) -> None:
-        """A row ``name = [numbers]`` on ``line``, whose finding is to be at ``position``."""
+    def value(self, name: Basic, value: MatrixBase, places: dict, position: int, line: int) -> bool:
+        """A row ``name = [numbers]`` on ``line``, whose finding is to be at ``position``; False
+        when how it is rounded is not known (9.92 × 10^{-1}), and nothing is kept."""
         matrix = ImmutableMatrix(value)
         printed_places = _places(matrix, places)
+        if printed_places is None:
+            return False
         key = self._keys.get((name, matrix))
         if key is None:
             key = self._keys[(name, matrix)] = len(self.printed)
             self.printed.append(Printed(name, matrix, printed_places))
         self.findings_of.setdefault(key, []).append((position, line))
         self.timeline.append((line, key))
+        return True
 
-    def entries(self) -> dict[Basic, tuple[Rational, int]]:
-        """The entries of the vectors printed so far, as their family writes them, with the line
-        that prints each: p_2 of a printed p = [0.659; 0.242; 0.099] is 0.242."""
+    def entries(self, since: int = 0) -> dict[Basic, tuple[Rational, int]]:
+        """The entries of the vectors printed so far from line ``since`` on (the section being
+        read), as their family writes them, with the line that prints each: p_2 of a printed
+        p = [0.659; 0.242; 0.099] is 0.242."""
         latest: dict[Basic, tuple[int, int]] = {}
         for line, key in self.timeline:
-            latest[self.printed[key].name] = (key, line)
+            if line >= since:
+                latest[self.printed[key].name] = (key, line)
         found = {}
         for name, (key, line) in latest.items():
             value = self.printed[key].value
@@ -150,7 +160,8 @@ class WorkedExample:
         if not formulas and not named:
             return
         name = head if named else Symbol(f"{ROW}{piece.line}_{position}")
-        self.value(name, sides[-1], places, position, piece.line)
+        if not self.value(name, sides[-1], places, position, piece.line):
+            return
         alone = _sides_of(list(piece.tokens), len(sides))
         for formula in formulas:
             # Each side read on its own where the row splits: ∂L/∂z = p − y = [...] needs p − y
@@ -199,9 +210,12 @@ def is_value_name(side) -> bool:
     return isinstance(side, Indexed) and all(isinstance(i, Integer) for i in side.indices)
 
 
-def _places(matrix: ImmutableMatrix, places: dict) -> tuple[int | None, ...]:
+def _places(matrix: ImmutableMatrix, places: dict) -> tuple[int | None, ...] | None:
     """The places each entry is printed to. A whole number among decimals is as rounded as the
-    coarsest of them (0 for 0.004); a matrix of whole numbers is exact."""
+    coarsest of them (0 for 0.004); a matrix of whole numbers is exact. None when an entry that
+    is no whole number was not printed as a decimal (9.92 × 10^{-1}, \\frac{1}{3})."""
+    if any(not entry.is_Integer and abs(entry) not in places for entry in matrix):
+        return None
     decimals = [places[abs(entry)] for entry in matrix if abs(entry) in places]
     coarsest = min(decimals) if decimals else None
     return tuple(places.get(abs(entry), coarsest) for entry in matrix)
@@ -213,10 +227,10 @@ def _places(matrix: ImmutableMatrix, places: dict) -> tuple[int | None, ...]:
 def _states(worked: WorkedExample, headings: tuple[int, ...]) -> Iterator[tuple[list[Relation], dict, Basic]]:
     """The moments a relation is judged at, with the printed values in force then: right after
     the post prints the value a relation computes (with the inputs printed before it), and on the
-    relation's own row. A section (a slide) computes with its own relations, so a relation for
-    one step never judges the values of an example in another section; a relation for every
-    step (o_t = V h_t) holds for the sections after it too. The last item is the name just
-    printed, or None on a relation's row."""
+    relation's own row. A section (a slide) computes with its own relations and values: a
+    relation never judges, or is judged with, the values of another section, where the same
+    letters may name something else (the o_t of an RNN, then the output gate o_t of an LSTM).
+    The last item is the name just printed, or None on a relation's row."""
     events = sorted(
         [(line, 0, key) for line, key in worked.timeline]
         + [(relation.line, 1, number) for number, relation in enumerate(worked.relations)]
@@ -225,14 +239,14 @@ def _states(worked: WorkedExample, headings: tuple[int, ...]) -> Iterator[tuple[
     for relation in worked.relations:
         own.setdefault(bisect.bisect_right(headings, relation.line), []).append(relation)
     state: dict[Basic, int] = {}
+    section = 0
     for line, kind, key in events:
+        if bisect.bisect_right(headings, line) != section:
+            section, state = bisect.bisect_right(headings, line), {}  # a new section, new values
         printed = worked.printed[key].name if kind == 0 else None
         if printed is not None:
             state[printed] = key
-        section = bisect.bisect_right(headings, line)
-        relations = own.get(section, []) + [
-            r for earlier, rs in own.items() if earlier < section for r in rs if general(r)
-        ]
+        relations = own.get(section)
         if relations:
             yield relations, dict(state), printed
 
@@ -422,7 +436,8 @@ class Evaluator:
         return right if isinstance(right, MatrixBase) and right.shape == shape else None
 
     def _compare(self, relation, state, at, right, through) -> Instance | None:
-        """Whether the printed left side lies in the enclosure of the right side, entry by entry."""
+        """Whether the printed left side agrees with the right side computed from the inputs as
+        printed (True), lies outside every value their roundings reach (False), or neither."""
         left_key = state[_actual(relation, relation.name, at)]
         printed = self.worked.printed[left_key]
         used = {_key_of(symbol) for entry in right for symbol in entry.free_symbols}
@@ -431,27 +446,31 @@ class Evaluator:
         used.discard(left_key)
         try:
             with precision():
-                enclosures = [enclosure(entry, self.rounded) for entry in right]
-                claims = [
-                    around(value, slack) for value, slack in zip(printed.value, printed.slack, strict=True)
-                ]
-                differ = any(apart(a, b) for a, b in zip(enclosures, claims, strict=True))
-                # Shown at the values as printed; the enclosure only bounds what rounding allows.
+                claims = [around(v, slack) for v, slack in zip(printed.value, printed.slack, strict=True)]
+                reached = [enclosure(entry, self.rounded) for entry in right]
                 at_printed = [enclosure(entry, self.as_printed) for entry in right]
+                differ = any(apart(a, b) for a, b in zip(reached, claims, strict=True))
+                agrees = all(_within(a, b) for a, b in zip(at_printed, claims, strict=True))
         except NotEvaluable:
             return None
+        holds = False if differ else (True if agrees else None)
         computed = _vector([float(e.mid) for e in at_printed], printed.places, extra=1)
-        shown = _vector([float(v) for v in printed.value], printed.places) if differ else ""
-        return Instance(relation, at, left_key, frozenset(used), not differ, computed, shown, through)
+        shown = _vector([float(v) for v in printed.value], printed.places)
+        return Instance(relation, at, left_key, frozenset(used), holds, computed, shown, through)
 
     def _intervals(self, rounded: bool) -> dict[str, Interval]:
-        """Each placeholder's interval: the numbers that round to the printed entry, or the
-        entry itself."""
+        """Each placeholder's interval: every number that rounds to the printed entry (a ✗ must
+        hold for all of them: 0.094 may stand for 0.0944), or the entry itself (what a ✓ is
+        computed from)."""
         intervals = {}
         for key, printed in enumerate(self.worked.printed):
             for entry, (value, slack) in enumerate(zip(printed.value, printed.input_slack, strict=True)):
                 intervals[_placeholder(key, entry)] = around(value, slack if rounded else S.Zero)
         return intervals
+
+
+def _within(inner: Interval, outer: Interval) -> bool:
+    return (inner >= outer.a) is True and (inner <= outer.b) is True
 
 
 def _placeholder(key: int, entry: int) -> str:

@@ -324,12 +324,30 @@ def printed_decimals(tokens) -> dict:
     Only numbers written with a decimal point count: ``\\frac{1}{4}`` is exact, not 0.25 rounded.
     """
     found: dict = {}
-    for token in tokens:
+    tokens = list(tokens)
+    for position, token in enumerate(tokens):
         if token.kind == "number" and "." in token.text:
             places = len(token.text.split(".")[1])
             value = Rational(token.text)
             found[value] = max(places, found.get(value, 0))
+            power = _power_of_ten(tokens[position + 1 : position + 8])
+            if power is not None:  # 6.74 \times 10^{-3}: 0.00674, to five places
+                scaled = value * Rational(10) ** power
+                found[scaled] = max(places - power, 0, found.get(scaled, 0))
     return found
+
+
+def _power_of_ten(after) -> int | None:
+    """The n of ``\\times 10^{n}`` (or ``\\cdot``) right after a number, if that follows."""
+    texts = [t.text for t in after]
+    if len(texts) < 4 or texts[0] not in ("times", "cdot") or texts[1:3] != ["10", "^"]:
+        return None
+    rest = texts[3:]
+    if rest and rest[0] == "{":
+        rest = rest[1:]
+    sign = -1 if rest and rest[0] == "-" else 1
+    digits = rest[1] if sign < 0 and len(rest) > 1 else (rest[0] if rest else "")
+    return sign * int(digits) if digits.isdigit() and len(digits) <= 3 else None
 
 
 def _looks_rounded(number, printed: dict) -> bool:

@@ -13,7 +13,7 @@ computes (its left side), or on the only input no relation clears. Relations are
 evaluated through one another (``\\hat y_2 = softmax(V h_2)`` from the two above), so a
 wrong intermediate value does not hide or frame the others.
 
-A relation written for every step (``o_t = V h_t``) is read at each step the post prints; one
+A relation written for every step (``o_t = V h_t``) is read at each step its section prints; one
 written for one step (``o_2 = V h_2``) is taken for every step when every family it uses holds
 a vector per step, and the report says so wherever that reading decides a verdict. A row that
 computes a value and prints it (``softmax(z) = [0.659; …]``) is a claim of its own: ✓ when the
@@ -27,7 +27,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import replace
 
-from sympy import Basic, Indexed, Symbol
+from sympy import Basic, ImmutableMatrix, Indexed, Symbol
 
 from derive.check.findings import DEFINITION, NOTE, PROVEN, UNCHECKED, WRONG, Finding
 from derive.check.reader import Letters, PostNames, Unreadable, read_readings
@@ -66,14 +66,16 @@ class WorkedRules:
         worked = self.worked
         if len(worked.printed) > MAX_PRINTED or len(worked.relations) > MAX_RELATIONS:
             return
+        for piece, position in worked.later:
+            self.read_with_values(piece, position, relations_only=True)
         if not worked.printed or not worked.relations:
             return
         instances = list(Evaluator(worked, self.letters, self.names).instances(self.heading_lines))
         self._claims_kept(instances)
-        cleared = {key for i in instances if i.holds for key in (i.left, *i.inputs)}
+        cleared = {key for i in instances if i.holds is True for key in (i.left, *i.inputs)}
         blamed: dict[int, list[Instance]] = {}
         for instance in instances:
-            culprit = None if instance.holds else _culprit(instance, cleared)
+            culprit = _culprit(instance, cleared) if instance.holds is False else None
             if culprit is not None:
                 blamed.setdefault(culprit, []).append(instance)
         for key, failed in blamed.items():
@@ -91,15 +93,13 @@ class WorkedRules:
             detail = _blame(self.worked, key, (here or failed)[0])
             self.findings[position] = replace(finding, verdict=WRONG, detail=detail, counterexample=None)
 
-    def read_with_values(self, piece, position: int) -> None:
+    def read_with_values(self, piece, position: int, *, relations_only: bool = False) -> None:
         """A row the reader could not read alone (``softmax(z)`` of a z printed as a vector),
-        read again with the values printed before it; its finding is to be at ``position``."""
+        read again with the values printed so far; its finding is to be at ``position``. A row
+        read before any value it needs is printed (``p = softmax(z)`` above the example) is
+        read again once the post is, for the relation it states."""
         worked = self.worked
-        if (
-            not worked.printed
-            or worked.unread >= MAX_UNREAD
-            or (piece.tokens and piece.tokens[0].text == "=")
-        ):
+        if worked.unread >= MAX_UNREAD or (piece.tokens and piece.tokens[0].text == "="):
             return
         worked.unread += 1
         state = {worked.printed[key].name: key for _, key in worked.timeline}
@@ -107,9 +107,19 @@ class WorkedRules:
         try:
             readings, _, _ = read_readings(list(piece.tokens), self.letters, None, self.names, values=values)
         except Unreadable:
+            readings = []
+        if len(readings) != 1:
+            if not relations_only:
+                worked.later.append((piece, position))
             return
-        if len(readings) == 1:
-            worked.row(list(readings[0].sides), piece, printed_decimals(piece.tokens), position)
+        sides = list(readings[0].sides)
+        # p = softmax(z) = [...] after an earlier p: the row prints p anew, it does not use it.
+        named = {value: name for name, value in values.items()}
+        if isinstance(sides[0], ImmutableMatrix) and sides[0] in named:
+            sides[0] = named[sides[0]]
+        if relations_only and (len(sides) != 2 or isinstance(sides[0], ImmutableMatrix)):
+            return
+        worked.row(sides, piece, printed_decimals(piece.tokens), position)
 
     def _claims_kept(self, instances: list[Instance]) -> None:
         """✓ for a row that computes a value and prints it (``softmax(z) = [0.659; …]``) when
@@ -121,7 +131,7 @@ class WorkedRules:
                 own = [i for i in instances if i.relation is relation and i.at is None and i.through is None]
                 rows.setdefault(relation.line, []).append(own)
         for line, sides in rows.items():
-            if not all(own and all(i.holds for i in own) for own in sides):
+            if not all(own and all(i.holds is True for i in own) for own in sides):
                 continue
             instance = sides[0][0]
             for position, printed_on in self.worked.findings_of[instance.left]:
