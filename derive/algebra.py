@@ -107,7 +107,12 @@ def rename_bound(expr: Expr, rename) -> Expr:
         return SumExcept(summand, (new, lower, upper), expr.excluded)
     if not expr.args or isinstance(expr, Indexed):
         return expr
-    return expr.func(*[rename_bound(arg, rename) for arg in expr.args])
+    args = [rename_bound(arg, rename) for arg in expr.args]
+    # Rebuilt only where a bound variable was renamed: rebuilding a long written-out entry
+    # (N = 50) costs more than proving it, and changes nothing when nothing in it is bound.
+    if all(new is old for new, old in zip(args, expr.args, strict=True)):
+        return expr
+    return expr.func(*args)
 
 
 @lru_cache(maxsize=16384)

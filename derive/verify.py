@@ -70,6 +70,7 @@ from derive.algebra import Context, assignments, free_integer_symbols, fresh_bou
 from derive.errors import IdentityNotProven
 from derive.evaluation import NotEvaluable, value_at
 from derive.matrices import as_indexed, generic_entry, is_matrix_form
+from derive.symmetry import relabelling
 
 NUMERIC_DIGITS = 30
 NUMERIC_TOLERANCE = Rational(1, 10**20)
@@ -438,12 +439,17 @@ class Verifier:
         sampled = set(entries[:: max(1, len(entries) // self.numeric_points)])
         methods, confirmed = set(), 0
         patterns: dict[tuple, Proof | None] = {}
+        proven: list[tuple[Expr, Expr]] = []
         for row, col in entries:
             left, right = lhs[row, col], rhs[row, col]
             proof = self._by_pattern(left, right, conds, patterns)
+            if proof is None and (row, col) not in sampled:
+                proof = self._by_relabelling(left, right, conds, proven)
             if proof is None:
                 proof = self._prove_scalar(left, right, conds, confirm=(row, col) in sampled)
                 confirmed += "numeric" in proof.method
+                if proof.verified:
+                    proven.append((left, right))
             if not proof.verified:
                 where = f"entry ({row + 1}, {col + 1})"
                 return Proof(False, "none", f"{where}: {proof.reason}", proof.counterexample)
@@ -470,6 +476,22 @@ class Verifier:
         if pattern not in patterns:
             patterns[pattern] = self._prove_pattern(*pattern, conds)
         return patterns[pattern]
+
+    def _by_relabelling(
+        self, left: Expr, right: Expr, conds: Conditions, proven: list[tuple[Expr, Expr]]
+    ) -> Proof | None:
+        """An entry that is a proven entry of the same matrix with the classes relabelled
+        (entry a of a gradient is entry 1 with classes 1 and a swapped), or None.
+
+        Only the entries the numeric look passes over come here: every entry it samples is
+        proven in full. See :mod:`derive.symmetry` for when the argument is sound.
+        """
+        if conds.equal or conds.distinct or conds.for_each:
+            return None
+        for earlier in reversed(proven[-RELABELLING_CANDIDATES:]):
+            if relabelling(self.context, conds.constraints, earlier, (left, right)) is not None:
+                return Proof(True, RELABELLING_METHOD)
+        return None
 
     def _prove_pattern(
         self, left: Expr, right: Expr, indices: tuple[Symbol, ...], conds: Conditions
@@ -596,13 +618,14 @@ class Verifier:
     def _numeric_values(self, context: Context, n, case, lhs, rhs, conds, rng) -> tuple | None:
         """Both sides at one random point, or None where they cannot be evaluated."""
         sides = [context.expand_opaque(_prepared(context, e, conds, symbolic=False)) for e in (lhs, rhs)]
-        sides = _with_concrete_functions(sides, rng)
-        if any(side.atoms(AppliedUndef, Derivative) for side in sides):
+        leaves = _Leaves(sides)
+        if leaves.functions:
+            sides = _with_concrete_functions(sides, rng)
+            leaves = _Leaves(sides)
+        if leaves.functions or leaves.derivatives:
             return None
-        indexed = set().union(*(side.atoms(Indexed) for side in sides))
-        labels = {atom.base.label for atom in indexed}
-        plain = {s for side in sides for s in side.free_symbols if s.is_Symbol} - labels
-        atoms = sorted(indexed | plain, key=str)
+        labels = {atom.base.label for atom in leaves.indexed}
+        atoms = sorted(leaves.indexed | (leaves.symbols - labels), key=str)
         for _ in range(10):
             point = {atom: Rational(rng.randint(-20, 20), 10) for atom in atoms}
             values = [_value_at(side, point) for side in sides]
@@ -690,6 +713,10 @@ def _prepared(context: Context, expr: Expr, conds: Conditions, symbolic: bool) -
 
 #: How an entry proven through its index pattern is described.
 PATTERN_METHOD = "exact, as an instance of its index pattern, proven for every index"
+#: How an entry proven as a proven entry with its classes relabelled is described.
+RELABELLING_METHOD = "exact, as a proven entry with the classes relabelled"
+#: How many of the entries proven last a new entry is compared with.
+RELABELLING_CANDIDATES = 2
 #: Stand-ins for the distinct index values of a concrete entry (z_3, δ_{3k}).
 _PATTERN_INDICES = tuple(Dummy(f"i{n}", integer=True, positive=True) for n in range(2))
 
@@ -772,6 +799,45 @@ def _delta_cases(difference: Expr, conds: Conditions, context: Context) -> tuple
         same, different = (*conds.equal, (a, b)), (*conds.distinct, (a, b))
         return replace(conds, equal=same), replace(conds, distinct=different)
     return ()
+
+
+class _Leaves:
+    """The unknown functions, derivatives, indexed quantities and free symbols of ``exprs``.
+
+    One walk that visits each distinct subexpression once: written out at N = 50, a side
+    repeats Σ_k e^{z_k} in every term, and ``atoms`` or ``free_symbols`` would walk each copy.
+    """
+
+    def __init__(self, exprs: Iterable[Expr]) -> None:
+        self.functions: set[Expr] = set()
+        self.derivatives: set[Expr] = set()
+        self.indexed: set[Expr] = set()
+        self.symbols: set[Expr] = set()
+        seen: set[Basic] = set()
+        pending = list(exprs)
+        while pending:
+            node = pending.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            if isinstance(node, Indexed):
+                self.indexed.add(node)
+                self.symbols |= {s for s in node.free_symbols if s.is_Symbol}
+                continue
+            if node.is_Symbol:
+                self.symbols.add(node)
+            elif isinstance(node, AppliedUndef):
+                self.functions.add(node)
+            elif isinstance(node, Derivative):
+                self.derivatives.add(node)
+            if node.args and getattr(node, "bound_symbols", None):
+                # A bound variable is no free symbol: the general rule decides this node.
+                self.symbols |= {s for s in node.free_symbols if s.is_Symbol}
+                self.indexed |= node.atoms(Indexed)
+                self.functions |= node.atoms(AppliedUndef)
+                self.derivatives |= node.atoms(Derivative)
+                continue
+            pending.extend(node.args)
 
 
 def _with_concrete_functions(sides: list[Expr], rng: random.Random) -> list[Expr]:

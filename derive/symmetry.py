@@ -1,0 +1,165 @@
+"""Entries of a concrete matrix proven as relabellings of a proven entry.
+
+At N = 50 the gradient is a column of 50 entries, each a sum of 50 terms; entry a is entry 1
+with the classes 1 and a swapped. Relabelling the classes is a change of variables
+(z_k → z_σ(k), y_k → y_σ(k), …), so an identity that holds for every value of the variables
+still holds after it, provided the definitions and conditions mean the same thing after it:
+S = Σ_k e^{z_k} and L = −Σ_k y_k log p_k are unchanged, and p_k := e^{z_k}/S becomes p_σ(k).
+
+:func:`relabelling` finds a permutation σ that maps a proven entry onto another one, and
+checks that σ applied to the proven entry is, after SymPy's own canonical ordering, the
+other entry. It takes the argument only where it is sound, and refuses (returns None) when:
+
+* the size is not a concrete number, or some index runs over a range other than the classes;
+* an indexed quantity has more than one index, or an index that is neither a class number
+  nor a bare symbol (z_{k+1});
+* a sum runs over anything but all the classes 1..N (Σ_{k=1}^{3} at N = 50 is not symmetric);
+* a definition names a class number, or leaves an index free (r of y_k := δ_kr);
+* the conditions are not unchanged by σ (Σ_k y_k = 1 is; y_1 = 1 is not).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import lru_cache
+
+from sympy import Add, Basic, Expr, Indexed, Integer, KroneckerDelta, Mul, Product, Sum, Symbol
+
+from derive.algebra import Context
+
+
+class NotSymmetric(Exception):
+    """An expression the relabelling argument does not cover."""
+
+
+def relabelling(
+    context: Context, constraints: tuple, proven: tuple[Expr, Expr], entry: tuple[Expr, Expr]
+) -> dict[int, int] | None:
+    """A permutation of the classes that maps ``proven`` onto ``entry``, or None.
+
+    ``constraints`` are the conditions of both, as (quantity, value) pairs: the entry follows
+    from the proven one only if σ leaves them as they are.
+    """
+    size = context.size
+    if size is None or not size.is_Integer or context.ranges or not _symmetric_context(context):
+        return None
+    try:
+        sigma = _candidate(proven, entry, int(size))
+        if sigma is None:
+            return None
+        if any(_shape(p, sigma, size) != _shape(e, {}, size) for p, e in zip(proven, entry, strict=True)):
+            return None
+        for quantity, value in constraints:
+            if _shape(quantity, sigma, size) != _shape(quantity, {}, size) or _class_counts(value):
+                return None
+    except NotSymmetric:
+        return None
+    return sigma
+
+
+@lru_cache(maxsize=64)
+def _symmetric_context(context: Context) -> bool:
+    """Every definition means the same after any relabelling of the classes: none names a
+    class number, none leaves an index free, and every sum in them runs over all the classes."""
+    if context.has_parameters():
+        return False
+    try:
+        for definition in context.definitions:
+            for part in (definition.name, definition.expression):
+                if _class_counts(part):
+                    return False
+                _shape(part, {}, context.size)
+    except NotSymmetric:
+        return False
+    return True
+
+
+def _candidate(proven: tuple[Expr, Expr], entry: tuple[Expr, Expr], size: int) -> dict[int, int] | None:
+    """σ sending the classes that stand out in ``proven`` (by how often they occur) to those that
+    stand out in ``entry``; every other class stays where it is, or fills a gap in order."""
+    ours, theirs = (_standing_out(_class_counts(*sides), size) for sides in (proven, entry))
+    if ours is None or theirs is None or len(ours) != len(theirs):
+        return None
+    sigma = dict(zip(ours, theirs, strict=True))
+    sources = [c for c in range(1, size + 1) if c not in sigma]
+    targets = set(range(1, size + 1)) - set(sigma.values())
+    sigma |= {c: c for c in sources if c in targets}
+    rest_sources = [c for c in sources if c not in sigma]
+    rest_targets = sorted(targets - set(sigma.values()))
+    sigma |= dict(zip(rest_sources, rest_targets, strict=True))
+    return sigma
+
+
+def _standing_out(counts: Counter, size: int) -> list[int] | None:
+    """Classes whose count differs from the most common count, ordered by count then class;
+    None if two of them tie (the order between them would be a guess)."""
+    every = [counts.get(c, 0) for c in range(1, size + 1)]
+    usual = Counter(every).most_common(1)[0][0]
+    special = sorted((counts.get(c, 0), c) for c in range(1, size + 1) if counts.get(c, 0) != usual)
+    if len({count for count, _ in special}) != len(special):
+        return None
+    return [c for _, c in special]
+
+
+@lru_cache(maxsize=4096)
+def _class_counts(*exprs: Basic) -> Counter:
+    """How often each integer is used as an index (of z_3, of δ_{3k})."""
+    counts: Counter = Counter()
+    for expr in exprs:
+        for atom in expr.atoms(Indexed, KroneckerDelta):
+            arguments = atom.indices if isinstance(atom, Indexed) else atom.args
+            counts.update(int(a) for a in arguments if a.is_Integer)
+    return counts
+
+
+def _shape(expr: Basic, sigma: dict[int, int], size: Expr):
+    """What ``expr`` is with every class number c read as σ(c), up to the order of the terms of
+    sums and the factors of products: two expressions of one shape have one value.
+
+    Raises :class:`NotSymmetric` where reading c as σ(c) would not relabel the classes.
+    """
+    if not sigma:
+        return _identity_shape(expr, size)
+    return _shape_of(expr, sigma, size, {})
+
+
+@lru_cache(maxsize=4096)
+def _identity_shape(expr: Basic, size: Expr):
+    return _shape_of(expr, {}, size, {})
+
+
+def _shape_of(expr: Basic, sigma: dict[int, int], size: Expr, memo: dict):
+    known = memo.get(expr)
+    if known is not None:
+        return known
+    if isinstance(expr, Indexed):
+        if len(expr.indices) != 1:
+            raise NotSymmetric(f"{expr} has more than one index")
+        shape = ("indexed", expr.base, _class(expr.indices[0], sigma))
+    elif isinstance(expr, KroneckerDelta):
+        shape = ("delta", frozenset(Counter(_class(a, sigma) for a in expr.args).items()))
+    elif not expr.args:
+        shape = expr
+    elif type(expr).__module__.startswith("derive"):
+        raise NotSymmetric(f"{type(expr).__name__} is derive's own")
+    elif isinstance(expr, (Sum, Product)):
+        if any(lower != 1 or upper != size for _, lower, upper in expr.limits):
+            raise NotSymmetric(f"{expr} does not run over all the classes")
+        shape = (expr.func, _shape_of(expr.function, sigma, size, memo), expr.limits)
+    elif isinstance(expr, (Add, Mul)):
+        if not expr.is_commutative:
+            raise NotSymmetric(f"{expr} does not commute")
+        children = Counter(_shape_of(a, sigma, size, memo) for a in expr.args)
+        shape = (expr.func, frozenset(children.items()))
+    else:
+        shape = (expr.func, tuple(_shape_of(a, sigma, size, memo) for a in expr.args))
+    memo[expr] = shape
+    return shape
+
+
+def _class(index: Expr, sigma: dict[int, int]) -> Expr:
+    if index.is_Integer:
+        return Integer(sigma.get(int(index), int(index)))
+    if isinstance(index, Symbol):
+        return index
+    raise NotSymmetric(f"the index {index} is neither a class nor a symbol")
