@@ -101,14 +101,21 @@ def _standing_out(counts: Counter, size: int) -> list[int] | None:
     return [c for _, c in special]
 
 
-@lru_cache(maxsize=4096)
 def _class_counts(*exprs: Basic) -> Counter:
     """How often each integer is used as an index (of z_3, of δ_{3k})."""
     counts: Counter = Counter()
     for expr in exprs:
-        for atom in expr.atoms(Indexed, KroneckerDelta):
-            arguments = atom.indices if isinstance(atom, Indexed) else atom.args
-            counts.update(int(a) for a in arguments if a.is_Integer)
+        counts.update(_counts_in(expr))
+    return counts
+
+
+# A link's right side is the next link's left side: each side is counted once.
+@lru_cache(maxsize=4096)
+def _counts_in(expr: Basic) -> Counter:
+    counts: Counter = Counter()
+    for atom in expr.atoms(Indexed, KroneckerDelta):
+        arguments = atom.indices if isinstance(atom, Indexed) else atom.args
+        counts.update(int(a) for a in arguments if a.is_Integer)
     return counts
 
 
@@ -118,14 +125,15 @@ def _shape(expr: Basic, sigma: dict[int, int], size: Expr):
 
     Raises :class:`NotSymmetric` where reading c as σ(c) would not relabel the classes.
     """
-    if not sigma:
-        return _identity_shape(expr, size)
-    return _shape_of(expr, sigma, size, {})
+    moved = tuple(sorted((c, image) for c, image in sigma.items() if c != image))
+    return _shape_under(expr, moved, size)
 
 
+# The entry proven first is relabelled for every other entry, once per side; and each link's
+# right side is read again as the next link's left side, with the same σ.
 @lru_cache(maxsize=4096)
-def _identity_shape(expr: Basic, size: Expr):
-    return _shape_of(expr, {}, size, {})
+def _shape_under(expr: Basic, moved: tuple[tuple[int, int], ...], size: Expr):
+    return _shape_of(expr, dict(moved), size, {})
 
 
 def _shape_of(expr: Basic, sigma: dict[int, int], size: Expr, memo: dict):

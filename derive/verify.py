@@ -64,7 +64,6 @@ from sympy import (
 )
 from sympy.core.function import AppliedUndef
 from sympy.core.sympify import _sympify
-from sympy.core.traversal import preorder_traversal
 
 from derive.algebra import Context, assignments, free_integer_symbols, fresh_bound, index_symbols
 from derive.errors import IdentityNotProven
@@ -724,12 +723,9 @@ _PATTERN_INDICES = tuple(Dummy(f"i{n}", integer=True, positive=True) for n in ra
 def _index_pattern(left: Expr, right: Expr, size: int) -> tuple[Expr, Expr, tuple[Symbol, ...]] | None:
     """``left`` and ``right`` with each integer index (of z_3, of δ_{3k}) made a stand-in, one per
     value, and the stand-ins used; None if there are none, too many, or one is not a class."""
-    atoms = [
-        node
-        for side in (left, right)
-        for node in preorder_traversal(side)
-        if isinstance(node, (Indexed, KroneckerDelta))
-    ]
+    atoms: list[Expr] = []
+    for side in (left, right):
+        _indexed_in_order(side, atoms)
     # Stand-ins in order of appearance, so ∂p_3/∂z_5 and ∂p_5/∂z_3 share one pattern.
     values = list(dict.fromkeys(i for atom in atoms for i in _index_arguments(atom) if i.is_Integer))
     if not values or len(values) > len(_PATTERN_INDICES) or not all(1 <= v <= size for v in values):
@@ -743,6 +739,18 @@ def _index_pattern(left: Expr, right: Expr, size: int) -> tuple[Expr, Expr, tupl
 
     instead = {atom: general(atom) for atom in atoms}
     return left.xreplace(instead), right.xreplace(instead), tuple(stand_in.values())
+
+
+def _indexed_in_order(expr: Basic, found: list) -> None:
+    """The indexed quantities and deltas of ``expr`` in preorder, as ``preorder_traversal`` meets
+    them, without visiting the label and base of each (an N×N Jacobian has N² entries)."""
+    if isinstance(expr, (Indexed, KroneckerDelta)):
+        found.append(expr)
+        children = _index_arguments(expr)
+    else:
+        children = expr.args
+    for child in children:
+        _indexed_in_order(child, found)
 
 
 def _index_arguments(atom: Expr) -> tuple:
