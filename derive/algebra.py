@@ -287,7 +287,11 @@ class Context:
             return result
         if not expr.args or isinstance(expr, Indexed):
             return expr
-        return expr.func(*[self.unfold(arg, keep) for arg in expr.args])
+        args = [self.unfold(arg, keep) for arg in expr.args]
+        # Most of a side has nothing to unfold; normalize rebuilds it anyway.
+        if all(new is old for new, old in zip(args, expr.args, strict=True)):
+            return expr
+        return expr.func(*args)
 
     def derivative(self, expr: Expr, var: Expr) -> Expr:
         """Total derivative of an unfolded expression: through opaque atoms by the chain rule.
