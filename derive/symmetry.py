@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from sympy import Add, Basic, Expr, Indexed, Integer, KroneckerDelta, Mul, Product, Sum, Symbol
+from sympy import Add, Basic, Expr, Indexed, KroneckerDelta, Mul, Product, Sum, Symbol
 
 from derive.algebra import Context
 
@@ -113,10 +113,25 @@ def _class_counts(*exprs: Basic) -> Counter:
 @lru_cache(maxsize=4096)
 def _counts_in(expr: Basic) -> Counter:
     counts: Counter = Counter()
-    for atom in expr.atoms(Indexed, KroneckerDelta):
+    for atom in _distinct_atoms(expr):
         arguments = atom.indices if isinstance(atom, Indexed) else atom.args
         counts.update(int(a) for a in arguments if a.is_Integer)
     return counts
+
+
+def _distinct_atoms(expr: Basic) -> set:
+    """``expr.atoms(Indexed, KroneckerDelta)``, visiting each subexpression object once."""
+    found, seen, pending = set(), set(), [expr]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, (Indexed, KroneckerDelta)):
+            found.add(node)
+        else:
+            pending.extend(node.args)
+    return found
 
 
 def _shape(expr: Basic, sigma: dict[int, int], size: Expr):
@@ -137,37 +152,50 @@ def _shape_under(expr: Basic, moved: tuple[tuple[int, int], ...], size: Expr):
 
 
 def _shape_of(expr: Basic, sigma: dict[int, int], size: Expr, memo: dict):
-    known = memo.get(expr)
+    # By object, not by value: asking SymPy whether two equal subexpressions are equal costs
+    # more than reading one of them again.
+    known = memo.get(id(expr))
     if known is not None:
         return known
-    if isinstance(expr, Indexed):
-        if len(expr.indices) != 1:
+    kind, args = type(expr), expr.args
+    if kind is Indexed:
+        if len(args) != 2:
             raise NotSymmetric(f"{expr} has more than one index")
-        shape = ("indexed", expr.base, _class(expr.indices[0], sigma))
-    elif isinstance(expr, KroneckerDelta):
-        shape = ("delta", frozenset(Counter(_class(a, sigma) for a in expr.args).items()))
-    elif not expr.args:
+        shape = ("indexed", args[0], _class(args[1], sigma))
+    elif not args:
         shape = expr
-    elif type(expr).__module__.startswith("derive"):
-        raise NotSymmetric(f"{type(expr).__name__} is derive's own")
+    elif kind is Add or kind is Mul:
+        if not expr.is_commutative:
+            raise NotSymmetric(f"{expr} does not commute")
+        children = [_shape_of(a, sigma, size, memo) for a in args]
+        distinct = frozenset(children)
+        # The terms of a sum in any order: a set where no term repeats, else with counts.
+        if len(distinct) == len(children):
+            shape = (kind, "set", distinct)
+        else:
+            shape = (kind, "counted", frozenset(Counter(children).items()))
+    elif kind is KroneckerDelta:
+        shape = ("delta", frozenset(Counter(_class(a, sigma) for a in args).items()))
+    elif _is_derives_own(kind) or isinstance(expr, (Indexed, KroneckerDelta)):
+        raise NotSymmetric(f"{kind.__name__} is not read here")
     elif isinstance(expr, (Sum, Product)):
         if any(lower != 1 or upper != size for _, lower, upper in expr.limits):
             raise NotSymmetric(f"{expr} does not run over all the classes")
-        shape = (expr.func, _shape_of(expr.function, sigma, size, memo), expr.limits)
-    elif isinstance(expr, (Add, Mul)):
-        if not expr.is_commutative:
-            raise NotSymmetric(f"{expr} does not commute")
-        children = Counter(_shape_of(a, sigma, size, memo) for a in expr.args)
-        shape = (expr.func, frozenset(children.items()))
+        shape = (kind, _shape_of(expr.function, sigma, size, memo), expr.limits)
     else:
-        shape = (expr.func, tuple(_shape_of(a, sigma, size, memo) for a in expr.args))
-    memo[expr] = shape
+        shape = (kind, tuple(_shape_of(a, sigma, size, memo) for a in args))
+    memo[id(expr)] = shape
     return shape
 
 
-def _class(index: Expr, sigma: dict[int, int]) -> Expr:
+@lru_cache(maxsize=256)
+def _is_derives_own(kind: type) -> bool:
+    return kind.__module__.startswith("derive")
+
+
+def _class(index: Expr, sigma: dict[int, int]) -> int | Expr:
     if index.is_Integer:
-        return Integer(sigma.get(int(index), int(index)))
+        return sigma.get(int(index), int(index))
     if isinstance(index, Symbol):
         return index
     raise NotSymmetric(f"the index {index} is neither a class nor a symbol")
