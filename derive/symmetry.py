@@ -57,6 +57,17 @@ def relabelling(
     return sigma
 
 
+def pattern_key(left: Expr, right: Expr, stand_in: dict, size: Expr) -> tuple | None:
+    """What an entry is with each class number c read as ``stand_in[c]``, up to the order of
+    terms and factors; None where :func:`_shape` does not read it (then SymPy's own pattern is
+    the key). Entries with one key are instances of one index pattern."""
+    moved = tuple(sorted(stand_in.items()))
+    try:
+        return _shape_under(left, moved, size), _shape_under(right, moved, size), len(moved)
+    except NotSymmetric:
+        return None
+
+
 @lru_cache(maxsize=64)
 def _symmetric_context(context: Context) -> bool:
     """Every definition means the same after any relabelling of the classes: none names a

@@ -69,7 +69,7 @@ from derive.algebra import Context, assignments, free_integer_symbols, fresh_bou
 from derive.errors import IdentityNotProven
 from derive.evaluation import NotEvaluable, value_at
 from derive.matrices import as_indexed, generic_entry, is_matrix_form
-from derive.symmetry import relabelling
+from derive.symmetry import pattern_key, relabelling
 
 NUMERIC_DIGITS = 30
 NUMERIC_TOLERANCE = Rational(1, 10**20)
@@ -469,12 +469,17 @@ class Verifier:
         """
         if self.size is None or not _sympify(self.size).is_Integer or self.context.ranges:
             return None
-        pattern = _index_pattern(left, right, int(self.size))
-        if pattern is None:
+        stand_in = _stand_ins(left, right, int(self.size))
+        if stand_in is None:
             return None
-        if pattern not in patterns:
-            patterns[pattern] = self._prove_pattern(*pattern, conds)
-        return patterns[pattern]
+        # Entries of one shape once their indices are stand-ins have one pattern; the shape is
+        # read without building the pattern, which only a new shape needs (N² entries, 2 shapes).
+        key = pattern_key(left, right, stand_in, self.size)
+        if key is None:
+            key = _index_pattern(left, right, stand_in)
+        if key not in patterns:
+            patterns[key] = self._prove_pattern(*_index_pattern(left, right, stand_in), conds)
+        return patterns[key]
 
     def _by_relabelling(
         self, left: Expr, right: Expr, conds: Conditions, proven: list[tuple[Expr, Expr]]
@@ -720,9 +725,9 @@ RELABELLING_CANDIDATES = 2
 _PATTERN_INDICES = tuple(Dummy(f"i{n}", integer=True, positive=True) for n in range(2))
 
 
-def _index_pattern(left: Expr, right: Expr, size: int) -> tuple[Expr, Expr, tuple[Symbol, ...]] | None:
-    """``left`` and ``right`` with each integer index (of z_3, of δ_{3k}) made a stand-in, one per
-    value, and the stand-ins used; None if there are none, too many, or one is not a class."""
+def _stand_ins(left: Expr, right: Expr, size: int) -> dict[int, Symbol] | None:
+    """A stand-in for each integer index (of z_3, of δ_{3k}) of ``left`` and ``right``, one per
+    value; None if there are none, too many, or one is not a class."""
     atoms: list[Expr] = []
     for side in (left, right):
         _indexed_in_order(side, atoms)
@@ -730,7 +735,17 @@ def _index_pattern(left: Expr, right: Expr, size: int) -> tuple[Expr, Expr, tupl
     values = list(dict.fromkeys(i for atom in atoms for i in _index_arguments(atom) if i.is_Integer))
     if not values or len(values) > len(_PATTERN_INDICES) or not all(1 <= v <= size for v in values):
         return None
-    stand_in = dict(zip(values, _PATTERN_INDICES, strict=False))
+    return {int(v): stand for v, stand in zip(values, _PATTERN_INDICES, strict=False)}
+
+
+def _index_pattern(
+    left: Expr, right: Expr, stand_in: dict[int, Symbol]
+) -> tuple[Expr, Expr, tuple[Symbol, ...]]:
+    """``left`` and ``right`` with each integer index made its stand-in, and the stand-ins used."""
+    atoms: list[Expr] = []
+    for side in (left, right):
+        _indexed_in_order(side, atoms)
+    stand_in = {Integer(v): stand for v, stand in stand_in.items()}
 
     def general(atom: Expr) -> Expr:
         if isinstance(atom, Indexed):
