@@ -61,9 +61,9 @@ def pattern_key(left: Expr, right: Expr, stand_in: dict, size: Expr) -> tuple | 
     """What an entry is with each class number c read as ``stand_in[c]``, up to the order of
     terms and factors; None where :func:`_shape` does not read it (then SymPy's own pattern is
     the key). Entries with one key are instances of one index pattern."""
-    moved = tuple(sorted(stand_in.items()))
     try:
-        return _shape_under(left, moved, size), _shape_under(right, moved, size), len(moved)
+        # Not kept: each entry of a Jacobian is met once.
+        return _shape_of(left, stand_in, size, {}), _shape_of(right, stand_in, size, {}), len(stand_in)
     except NotSymmetric:
         return None
 
@@ -121,7 +121,7 @@ def _class_counts(*exprs: Basic) -> Counter:
 
 
 # A link's right side is the next link's left side: each side is counted once.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _counts_in(expr: Basic) -> Counter:
     counts: Counter = Counter()
     for atom in _distinct_atoms(expr):
@@ -157,7 +157,7 @@ def _shape(expr: Basic, sigma: dict[int, int], size: Expr):
 
 # The entry proven first is relabelled for every other entry, once per side; and each link's
 # right side is read again as the next link's left side, with the same σ.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=512)
 def _shape_under(expr: Basic, moved: tuple[tuple[int, int], ...], size: Expr):
     return _shape_of(expr, dict(moved), size, {})
 
