@@ -14,6 +14,7 @@ other entry. It takes the argument only where it is sound, and refuses (returns 
 * an indexed quantity has more than one index, or an index that is neither a class number
   nor a bare symbol (z_{k+1});
 * a sum runs over anything but all the classes 1..N (Σ_{k=1}^{3} at N = 50 is not symmetric);
+* an index is also used as a number (k in Σ_k k·y_k, which weighs each class by its label);
 * a definition names a class number, or leaves an index free (r of y_k := δ_kr);
 * the conditions are not unchanged by σ (Σ_k y_k = 1 is; y_1 = 1 is not).
 """
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections import Counter
 from functools import lru_cache
 
-from sympy import Add, Basic, Expr, Indexed, KroneckerDelta, Mul, Product, Sum, Symbol
+from sympy import Add, Basic, Expr, Indexed, IndexedBase, KroneckerDelta, Mul, Product, Sum, Symbol
 
 from derive.algebra import Context
 
@@ -63,7 +64,8 @@ def pattern_key(left: Expr, right: Expr, stand_in: dict, size: Expr) -> tuple | 
     the key). Entries with one key are instances of one index pattern."""
     try:
         # Not kept: each entry of a Jacobian is met once.
-        return _shape_of(left, stand_in, size, {}), _shape_of(right, stand_in, size, {}), len(stand_in)
+        shapes = (_shape_of(side, stand_in, size, {}, strict=False) for side in (left, right))
+        return (*shapes, len(stand_in))
     except NotSymmetric:
         return None
 
@@ -159,10 +161,12 @@ def _shape(expr: Basic, sigma: dict[int, int], size: Expr):
 # right side is read again as the next link's left side, with the same σ.
 @lru_cache(maxsize=512)
 def _shape_under(expr: Basic, moved: tuple[tuple[int, int], ...], size: Expr):
-    return _shape_of(expr, dict(moved), size, {})
+    return _shape_of(expr, dict(moved), size, {}, strict=True)
 
 
-def _shape_of(expr: Basic, sigma: dict[int, int], size: Expr, memo: dict):
+def _shape_of(expr: Basic, sigma: dict, size: Expr, memo: dict, strict: bool):
+    """See :func:`_shape`. ``strict`` refuses an integer symbol outside an index (k in Σ_k k y_k):
+    there it is a number, which relabelling the classes would change."""
     # By object, not by value: asking SymPy whether two equal subexpressions are equal costs
     # more than reading one of them again.
     known = memo.get(id(expr))
@@ -174,11 +178,13 @@ def _shape_of(expr: Basic, sigma: dict[int, int], size: Expr, memo: dict):
             raise NotSymmetric(f"{expr} has more than one index")
         shape = ("indexed", args[0], _class(args[1], sigma))
     elif not args:
+        if strict and expr.is_Symbol and expr.is_integer:
+            raise NotSymmetric(f"{expr} is used as a number, not as a class")
         shape = expr
     elif kind is Add or kind is Mul:
         if not expr.is_commutative:
             raise NotSymmetric(f"{expr} does not commute")
-        children = [_shape_of(a, sigma, size, memo) for a in args]
+        children = [_shape_of(a, sigma, size, memo, strict) for a in args]
         distinct = frozenset(children)
         # The terms of a sum in any order: a set where no term repeats, else with counts.
         if len(distinct) == len(children):
@@ -189,19 +195,22 @@ def _shape_of(expr: Basic, sigma: dict[int, int], size: Expr, memo: dict):
         shape = ("delta", frozenset(Counter(_class(a, sigma) for a in args).items()))
     elif _is_derives_own(kind) or isinstance(expr, (Indexed, KroneckerDelta)):
         raise NotSymmetric(f"{kind.__name__} is not read here")
+    elif strict and (isinstance(expr, IndexedBase) or getattr(expr, "is_Matrix", False)):
+        # A family or matrix as a whole (g(p)) is unchanged by relabelling only if g is symmetric.
+        raise NotSymmetric(f"{expr} is used as a whole")
     elif isinstance(expr, (Sum, Product)):
         if any(lower != 1 or upper != size for _, lower, upper in expr.limits):
             raise NotSymmetric(f"{expr} does not run over all the classes")
-        shape = (kind, _shape_of(expr.function, sigma, size, memo), expr.limits)
+        shape = (kind, _shape_of(expr.function, sigma, size, memo, strict), expr.limits)
     else:
-        shape = (kind, tuple(_shape_of(a, sigma, size, memo) for a in args))
+        shape = (kind, tuple(_shape_of(a, sigma, size, memo, strict) for a in args))
     memo[id(expr)] = shape
     return shape
 
 
 @lru_cache(maxsize=256)
 def _is_derives_own(kind: type) -> bool:
-    return kind.__module__.startswith("derive")
+    return (kind.__module__ or "").startswith("derive")  # f of Function("f") has no module
 
 
 def _class(index: Expr, sigma: dict[int, int]) -> int | Expr:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sympy import Derivative, Eq, Integer, Matrix, Sum, Symbol, exp, log
+from sympy import Derivative, Eq, Function, Integer, Matrix, Sum, Symbol, exp, log
 
 from derive.algebra import Context, Definition
 from derive.derivations.softmax_ce import L, context, k, p, y, z
@@ -81,3 +81,28 @@ def test_a_definition_naming_a_class_is_not_symmetric():
 def test_a_condition_changed_by_the_relabelling_is_refused():
     constraints = ((y[1], Integer(1)),)
     assert relabelling(context(Integer(N)), constraints, _sides(1), _sides(5)) is None
+
+
+def test_a_class_number_used_as_a_number_is_not_symmetric():
+    # L = Σ_k k·y_k weighs each class by its number: relabelling changes it. ∂L/∂y_a = a, so
+    # ∂L/∂y_2 = 1 is false, though it is ∂L/∂y_1 = 1 with the classes 1 and 2 swapped; entry 2
+    # is never sampled by the numeric look.
+    weighted = Context((Definition(L, Sum(k * y[k], (k, 1, N))),), Integer(N))
+    lhs = Matrix([Derivative(L, y[a]) for a in CLASSES])
+    wrong = Verifier(weighted).prove(lhs, Matrix([1 if a == 2 else a for a in CLASSES]))
+    assert not wrong.verified and "entry (2, 1)" in wrong.reason
+    assert Verifier(weighted).prove(lhs, Matrix(list(CLASSES))).verified
+    assert relabelling(weighted, (), (Derivative(L, y[1]), 1), (Derivative(L, y[2]), 1)) is None
+
+
+def test_a_family_used_as_a_whole_is_not_symmetric():
+    g = Function("g")
+    whole = Context((Definition(L, g(y)),), Integer(N))
+    assert relabelling(whole, (), (Derivative(L, y[1]), 1), (Derivative(L, y[2]), 1)) is None
+
+
+def test_entries_with_unknown_functions_are_proven_entry_by_entry():
+    f = Function("f")
+    lhs = Matrix([Derivative(f(z[a]), z[a]) for a in CLASSES])
+    rhs = Matrix([Derivative(f(z[a]), z[a]) for a in CLASSES])
+    assert Verifier(context(Integer(N))).prove(lhs, rhs).verified
