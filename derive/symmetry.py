@@ -50,8 +50,8 @@ def relabelling(
             return None
         if any(_shape(p, sigma, size) != _shape(e, {}, size) for p, e in zip(proven, entry, strict=True)):
             return None
-        for quantity, value in constraints:
-            if _shape(quantity, sigma, size) != _shape(quantity, {}, size) or _class_counts(value):
+        for relation in constraints:
+            if any(_shape(side, sigma, size) != _shape(side, {}, size) for side in relation):
                 return None
     except NotSymmetric:
         return None

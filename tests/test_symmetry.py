@@ -106,3 +106,10 @@ def test_entries_with_unknown_functions_are_proven_entry_by_entry():
     lhs = Matrix([Derivative(f(z[a]), z[a]) for a in CLASSES])
     rhs = Matrix([Derivative(f(z[a]), z[a]) for a in CLASSES])
     assert Verifier(context(Integer(N))).prove(lhs, rhs).verified
+
+
+def test_a_condition_whose_value_names_a_class_is_refused():
+    constraints = ((sum(y[a] for a in CLASSES), y[1]),)
+    assert relabelling(context(Integer(N)), constraints, _sides(1), _sides(5)) is None
+    labels = ((sum(y[a] for a in CLASSES), Integer(1)),)
+    assert relabelling(context(Integer(N)), labels, _sides(1), _sides(5))
