@@ -63,6 +63,8 @@ def measure_rounds(commands: dict[str, Command], runs: int) -> dict[str, Measure
     """Every command once per round, for ``runs`` rounds: a machine that slows down for a while
     slows every command alike, and the ratios stay true."""
     results: dict[str, list[Measured]] = {name: [] for name in commands}
+    for command in commands.values():  # once, untimed: bytecode and the disk cache are written
+        run_once(command)
     for _ in range(runs):
         for name, command in commands.items():
             results[name].append(run_once(command))
@@ -97,6 +99,10 @@ def run_once(command: Command) -> Measured:
 def _environment(cache: Path | None) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("SOURCE_DATE_EPOCH", None)
+    # A user's Python keeps the compiled bytecode of derive's modules (pip writes it for an
+    # install, Python for a checkout), as it does for SymPy's; without it every run would
+    # compile derive from source, which the floor never does.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if cache is not None:
         env["DERIVE_CACHE_DIR"] = str(cache)
     return env

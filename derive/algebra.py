@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from sympy import (
     Add,
@@ -107,7 +107,12 @@ def rename_bound(expr: Expr, rename) -> Expr:
         return SumExcept(summand, (new, lower, upper), expr.excluded)
     if not expr.args or isinstance(expr, Indexed):
         return expr
-    return expr.func(*[rename_bound(arg, rename) for arg in expr.args])
+    args = [rename_bound(arg, rename) for arg in expr.args]
+    # Rebuilt only where a bound variable was renamed: rebuilding a long written-out entry
+    # (N = 50) costs more than proving it, and changes nothing when nothing in it is bound.
+    if all(new is old for new, old in zip(args, expr.args, strict=True)):
+        return expr
+    return expr.func(*args)
 
 
 @lru_cache(maxsize=16384)
@@ -207,10 +212,16 @@ class Context:
         return Context(self.definitions, self.size, (*self.ranges, *ranges))
 
     def lookup(self, atom: Basic) -> Definition | None:
+        # Asked of every node unfold meets: one dictionary look-up rather than a comparison with
+        # each definition; the first definition of a name wins, as a scan in order would find.
+        return self._by_head.get(_head_key(atom))
+
+    @cached_property
+    def _by_head(self) -> dict[tuple, Definition]:
+        found: dict[tuple, Definition] = {}
         for definition in self.definitions:
-            if definition.matches(atom):
-                return definition
-        return None
+            found.setdefault(_head_key(definition.name), definition)
+        return found
 
     def instantiate(self, values: dict) -> Context:
         return self._instantiated(frozenset(values.items()))
@@ -282,7 +293,11 @@ class Context:
             return result
         if not expr.args or isinstance(expr, Indexed):
             return expr
-        return expr.func(*[self.unfold(arg, keep) for arg in expr.args])
+        args = [self.unfold(arg, keep) for arg in expr.args]
+        # Most of a side has nothing to unfold; normalize rebuilds it anyway.
+        if all(new is old for new, old in zip(args, expr.args, strict=True)):
+            return expr
+        return expr.func(*args)
 
     def derivative(self, expr: Expr, var: Expr) -> Expr:
         """Total derivative of an unfolded expression: through opaque atoms by the chain rule.
@@ -323,6 +338,16 @@ class Context:
 
     def opaque_normal_form(self, definition: Definition) -> Expr:
         return self.normal_form(definition.expression)
+
+
+def _head_key(atom: Basic) -> tuple:
+    """What :meth:`Definition.matches` compares: the base of p_i, the function of f(x), else the
+    atom itself."""
+    if isinstance(atom, Indexed):
+        return ("family", atom.base)
+    if isinstance(atom, AppliedUndef):
+        return ("function", atom.func)
+    return ("name", atom)
 
 
 def _bound_name(height: int) -> Dummy:

@@ -36,6 +36,7 @@ _DECIDING_MODULES = (
     "differentiate.py",
     "evaluation.py",
     "matrices.py",
+    "symmetry.py",
     "verify.py",
     "proofcache.py",
 )

@@ -25,7 +25,7 @@ from pathlib import Path
 import yaml
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
-from sympy import Basic, Symbol
+from sympy import Basic, MatrixBase, Symbol
 from sympy.core.function import AppliedUndef
 
 from derive import __version__
@@ -260,13 +260,30 @@ def _shown(equation: ProvenEquation, printed: Callable[[Basic], str]) -> ShownEq
     )
 
 
+def _symbols_and_functions(exprs: Iterable) -> set[Basic]:
+    """``expr.atoms(Symbol, AppliedUndef)`` of all ``exprs``, meeting each subexpression once: the
+    entries of a worked example at N = 50 repeat the same sums many times over."""
+    found: set[Basic] = set()
+    seen: set[int] = set()
+    pending = [e for expr in exprs for e in (expr if isinstance(expr, MatrixBase) else (expr,))]
+    while pending:
+        node = pending.pop()
+        if id(node) in seen or not isinstance(node, Basic):
+            continue
+        seen.add(id(node))
+        if isinstance(node, (Symbol, AppliedUndef)):
+            found.add(node)
+        pending.extend(node.args)
+    return found
+
+
 def _other_names(document: Document, equations: Iterable[ProvenEquation]) -> set[str]:
     """Every name the post prints besides the renamed roles: a notation must not reuse one."""
     # Each chain's left side is every one of its equations' left side: look at it once.
     exprs = {id(e): e for eq in equations for e in (eq.lhs, eq.rhs)} | {
         id(e): e for e in document.math.values()
     }
-    atoms = set().union(*(expr.atoms(Symbol, AppliedUndef) for expr in exprs.values()))
+    atoms = _symbols_and_functions(exprs.values())
     roles = set(document.roles.values())
     symbols = {str(a) for a in atoms if isinstance(a, Symbol) and a not in roles}
     functions = {str(a.func) for a in atoms if isinstance(a, AppliedUndef)}

@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
@@ -64,12 +64,12 @@ from sympy import (
 )
 from sympy.core.function import AppliedUndef
 from sympy.core.sympify import _sympify
-from sympy.core.traversal import preorder_traversal
 
 from derive.algebra import Context, assignments, free_integer_symbols, fresh_bound, index_symbols
 from derive.errors import IdentityNotProven
 from derive.evaluation import NotEvaluable, value_at
 from derive.matrices import as_indexed, generic_entry, is_matrix_form
+from derive.symmetry import pattern_key, relabelling
 
 NUMERIC_DIGITS = 30
 NUMERIC_TOLERANCE = Rational(1, 10**20)
@@ -411,11 +411,14 @@ class Verifier:
         return bool(sizes) and bool(set().union(*(e.free_symbols for e in exprs)) & set(sizes))
 
     def _prove_scalar(self, lhs: Expr, rhs: Expr, conds: Conditions, confirm: bool = True) -> Proof:
+        def glance() -> bool:
+            return self._refuted_at_a_glance(lhs, rhs, conds)
+
         if not self._is_general(lhs, rhs):
-            if not self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=False):
+            if not self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=False, glance=glance):
                 return self._refute(lhs, rhs, conds)
             return self._confirm(lhs, rhs, conds, "exact") if confirm else Proof(True, "exact")
-        if self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=True):
+        if self._difference_vanishes(self.context, lhs, rhs, conds, symbolic=True, glance=glance):
             method = "symbolic, for all N"
             return self._confirm(lhs, rhs, conds, method) if confirm else Proof(True, method)
         refuted = self._refute(lhs, rhs, conds)
@@ -438,12 +441,17 @@ class Verifier:
         sampled = set(entries[:: max(1, len(entries) // self.numeric_points)])
         methods, confirmed = set(), 0
         patterns: dict[tuple, Proof | None] = {}
+        proven: list[tuple[Expr, Expr]] = []
         for row, col in entries:
             left, right = lhs[row, col], rhs[row, col]
             proof = self._by_pattern(left, right, conds, patterns)
+            if proof is None and (row, col) not in sampled:
+                proof = self._by_relabelling(left, right, conds, proven)
             if proof is None:
                 proof = self._prove_scalar(left, right, conds, confirm=(row, col) in sampled)
                 confirmed += "numeric" in proof.method
+                if proof.verified:
+                    proven.append((left, right))
             if not proof.verified:
                 where = f"entry ({row + 1}, {col + 1})"
                 return Proof(False, "none", f"{where}: {proof.reason}", proof.counterexample)
@@ -464,12 +472,33 @@ class Verifier:
         """
         if self.size is None or not _sympify(self.size).is_Integer or self.context.ranges:
             return None
-        pattern = _index_pattern(left, right, int(self.size))
-        if pattern is None:
+        stand_in = _stand_ins(left, right, int(self.size))
+        if stand_in is None:
             return None
-        if pattern not in patterns:
-            patterns[pattern] = self._prove_pattern(*pattern, conds)
-        return patterns[pattern]
+        # Entries of one shape once their indices are stand-ins have one pattern; the shape is
+        # read without building the pattern, which only a new shape needs (N² entries, 2 shapes).
+        key = pattern_key(left, right, stand_in, self.size)
+        if key is None:
+            key = _index_pattern(left, right, stand_in)
+        if key not in patterns:
+            patterns[key] = self._prove_pattern(*_index_pattern(left, right, stand_in), conds)
+        return patterns[key]
+
+    def _by_relabelling(
+        self, left: Expr, right: Expr, conds: Conditions, proven: list[tuple[Expr, Expr]]
+    ) -> Proof | None:
+        """An entry that is a proven entry of the same matrix with the classes relabelled
+        (entry a of a gradient is entry 1 with classes 1 and a swapped), or None.
+
+        Only the entries the numeric look passes over come here: every entry it samples is
+        proven in full. See :mod:`derive.symmetry` for when the argument is sound.
+        """
+        if conds.equal or conds.distinct or conds.for_each:
+            return None
+        for earlier in reversed(proven[-RELABELLING_CANDIDATES:]):
+            if relabelling(self.context, conds.constraints, earlier, (left, right)) is not None:
+                return Proof(True, RELABELLING_METHOD)
+        return None
 
     def _prove_pattern(
         self, left: Expr, right: Expr, indices: tuple[Symbol, ...], conds: Conditions
@@ -508,11 +537,23 @@ class Verifier:
     # -- the three lines of proof ----------------------------------------------------------
 
     def _difference_vanishes(
-        self, context: Context, lhs: Expr, rhs: Expr, conds: Conditions, symbolic: bool
+        self,
+        context: Context,
+        lhs: Expr,
+        rhs: Expr,
+        conds: Conditions,
+        symbolic: bool,
+        glance: Callable[[], bool] | None = None,
     ) -> bool:
+        """Whether the two sides are equal, by ever slower tests; ``glance`` may cut it short by
+        showing that they differ at a point (see :meth:`_refuted_at_a_glance`)."""
         difference = _prepared(context, lhs, conds, symbolic) - _prepared(context, rhs, conds, symbolic)
         if _vanishes(difference):
             return True
+        # The slower tests below cannot prove what is false: where the sides differ at a point,
+        # skip them (a step `derive check` reads in a wrong way, say); the refutation follows.
+        if glance is not None and glance():
+            return False
         # Treating an opaque abbreviation as independent can only miss identities, never
         # invent them; look again with it written out. The quick test goes first on both.
         written_out = context.expand_opaque(difference)
@@ -531,6 +572,18 @@ class Verifier:
         return bool(cases) and all(
             self._difference_vanishes(context, lhs, rhs, case, symbolic) for case in cases
         )
+
+    def _refuted_at_a_glance(self, lhs: Expr, rhs: Expr, conds: Conditions) -> bool:
+        """Whether the two sides differ at one random point of the first concrete case: then no
+        test can prove the statement, and trying the slow ones would only cost time."""
+        try:
+            n, case = next(iter(self._cases(lhs, rhs, conds, self.exact_sizes[:1])))
+            context, concrete, (left, right) = self._instantiate(n, case, conds, lhs, rhs)
+            rng = random.Random(self.seed)
+            evaluated = self._numeric_values(context, n, case, left, right, concrete, rng)
+        except Exception:  # a glance that fails says nothing: the full tests decide
+            return False
+        return evaluated is not None and not _close(evaluated[1], evaluated[2])
 
     def _cases(self, lhs: Expr, rhs: Expr, conds: Conditions, sizes: Iterable[int]):
         """Concrete instances (N, index values) of a statement that its conditions allow."""
@@ -596,13 +649,14 @@ class Verifier:
     def _numeric_values(self, context: Context, n, case, lhs, rhs, conds, rng) -> tuple | None:
         """Both sides at one random point, or None where they cannot be evaluated."""
         sides = [context.expand_opaque(_prepared(context, e, conds, symbolic=False)) for e in (lhs, rhs)]
-        sides = _with_concrete_functions(sides, rng)
-        if any(side.atoms(AppliedUndef, Derivative) for side in sides):
+        leaves = _Leaves(sides)
+        if leaves.functions:
+            sides = _with_concrete_functions(sides, rng)
+            leaves = _Leaves(sides)
+        if leaves.functions or leaves.derivatives:
             return None
-        indexed = set().union(*(side.atoms(Indexed) for side in sides))
-        labels = {atom.base.label for atom in indexed}
-        plain = {s for side in sides for s in side.free_symbols if s.is_Symbol} - labels
-        atoms = sorted(indexed | plain, key=str)
+        labels = {atom.base.label for atom in leaves.indexed}
+        atoms = sorted(leaves.indexed | (leaves.symbols - labels), key=str)
         for _ in range(10):
             point = {atom: Rational(rng.randint(-20, 20), 10) for atom in atoms}
             values = [_value_at(side, point) for side in sides]
@@ -690,24 +744,35 @@ def _prepared(context: Context, expr: Expr, conds: Conditions, symbolic: bool) -
 
 #: How an entry proven through its index pattern is described.
 PATTERN_METHOD = "exact, as an instance of its index pattern, proven for every index"
+#: How an entry proven as a proven entry with its classes relabelled is described.
+RELABELLING_METHOD = "exact, as a proven entry with the classes relabelled"
+#: How many of the entries proven last a new entry is compared with.
+RELABELLING_CANDIDATES = 2
 #: Stand-ins for the distinct index values of a concrete entry (z_3, δ_{3k}).
 _PATTERN_INDICES = tuple(Dummy(f"i{n}", integer=True, positive=True) for n in range(2))
 
 
-def _index_pattern(left: Expr, right: Expr, size: int) -> tuple[Expr, Expr, tuple[Symbol, ...]] | None:
-    """``left`` and ``right`` with each integer index (of z_3, of δ_{3k}) made a stand-in, one per
-    value, and the stand-ins used; None if there are none, too many, or one is not a class."""
-    atoms = [
-        node
-        for side in (left, right)
-        for node in preorder_traversal(side)
-        if isinstance(node, (Indexed, KroneckerDelta))
-    ]
+def _stand_ins(left: Expr, right: Expr, size: int) -> dict[int, Symbol] | None:
+    """A stand-in for each integer index (of z_3, of δ_{3k}) of ``left`` and ``right``, one per
+    value; None if there are none, too many, or one is not a class."""
+    atoms: list[Expr] = []
+    for side in (left, right):
+        _indexed_in_order(side, atoms)
     # Stand-ins in order of appearance, so ∂p_3/∂z_5 and ∂p_5/∂z_3 share one pattern.
     values = list(dict.fromkeys(i for atom in atoms for i in _index_arguments(atom) if i.is_Integer))
     if not values or len(values) > len(_PATTERN_INDICES) or not all(1 <= v <= size for v in values):
         return None
-    stand_in = dict(zip(values, _PATTERN_INDICES, strict=False))
+    return {int(v): stand for v, stand in zip(values, _PATTERN_INDICES, strict=False)}
+
+
+def _index_pattern(
+    left: Expr, right: Expr, stand_in: dict[int, Symbol]
+) -> tuple[Expr, Expr, tuple[Symbol, ...]]:
+    """``left`` and ``right`` with each integer index made its stand-in, and the stand-ins used."""
+    atoms: list[Expr] = []
+    for side in (left, right):
+        _indexed_in_order(side, atoms)
+    stand_in = {Integer(v): stand for v, stand in stand_in.items()}
 
     def general(atom: Expr) -> Expr:
         if isinstance(atom, Indexed):
@@ -716,6 +781,18 @@ def _index_pattern(left: Expr, right: Expr, size: int) -> tuple[Expr, Expr, tupl
 
     instead = {atom: general(atom) for atom in atoms}
     return left.xreplace(instead), right.xreplace(instead), tuple(stand_in.values())
+
+
+def _indexed_in_order(expr: Basic, found: list) -> None:
+    """The indexed quantities and deltas of ``expr`` in preorder, as ``preorder_traversal`` meets
+    them, without visiting the label and base of each (an N×N Jacobian has N² entries)."""
+    if isinstance(expr, (Indexed, KroneckerDelta)):
+        found.append(expr)
+        children = _index_arguments(expr)
+    else:
+        children = expr.args
+    for child in children:
+        _indexed_in_order(child, found)
 
 
 def _index_arguments(atom: Expr) -> tuple:
@@ -772,6 +849,45 @@ def _delta_cases(difference: Expr, conds: Conditions, context: Context) -> tuple
         same, different = (*conds.equal, (a, b)), (*conds.distinct, (a, b))
         return replace(conds, equal=same), replace(conds, distinct=different)
     return ()
+
+
+class _Leaves:
+    """The unknown functions, derivatives, indexed quantities and free symbols of ``exprs``.
+
+    One walk that visits each distinct subexpression once: written out at N = 50, a side
+    repeats Σ_k e^{z_k} in every term, and ``atoms`` or ``free_symbols`` would walk each copy.
+    """
+
+    def __init__(self, exprs: Iterable[Expr]) -> None:
+        self.functions: set[Expr] = set()
+        self.derivatives: set[Expr] = set()
+        self.indexed: set[Expr] = set()
+        self.symbols: set[Expr] = set()
+        seen: set[Basic] = set()
+        pending = list(exprs)
+        while pending:
+            node = pending.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            if isinstance(node, Indexed):
+                self.indexed.add(node)
+                self.symbols |= {s for s in node.free_symbols if s.is_Symbol}
+                continue
+            if node.is_Symbol:
+                self.symbols.add(node)
+            elif isinstance(node, AppliedUndef):
+                self.functions.add(node)
+            elif isinstance(node, Derivative):
+                self.derivatives.add(node)
+            if node.args and getattr(node, "bound_symbols", None):
+                # A bound variable is no free symbol: the general rule decides this node.
+                self.symbols |= {s for s in node.free_symbols if s.is_Symbol}
+                self.indexed |= node.atoms(Indexed)
+                self.functions |= node.atoms(AppliedUndef)
+                self.derivatives |= node.atoms(Derivative)
+                continue
+            pending.extend(node.args)
 
 
 def _with_concrete_functions(sides: list[Expr], rng: random.Random) -> list[Expr]:

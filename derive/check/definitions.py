@@ -353,6 +353,32 @@ def letters_change_kind(old: Basic, new: Basic) -> bool:
 
 def bare_symbols(expr: Basic) -> set:
     """Free symbols outside indexed entries (the label p of p_i does not count)."""
+    entries = expr.atoms(Indexed)
+    indices = {s for a in entries for i in a.indices for s in i.free_symbols}
+    found = {s for s in expr.free_symbols if isinstance(s, Symbol)} | indices
+    labels = {a.base.label for a in entries} & found - indices
+    # Free symbols come only from symbols outside the entries and from the entries' indices and
+    # labels: where no label is also written on its own, the labels are all there is to drop,
+    # and no copy of the expression with stand-ins for its entries needs building.
+    if not _written_outside_entries(expr, labels):
+        return found - labels
+    return _bare_symbols_by_stand_ins(expr)
+
+
+def _written_outside_entries(expr: Basic, symbols: set) -> bool:
+    if not symbols:
+        return False
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        if node in symbols:
+            return True
+        if not isinstance(node, Indexed):
+            pending.extend(node.args)
+    return False
+
+
+def _bare_symbols_by_stand_ins(expr: Basic) -> set:
     stand_ins = {a: Dummy() for a in expr.atoms(Indexed)}
     hidden = expr.xreplace(stand_ins)
     return {s for s in hidden.free_symbols - set(stand_ins.values()) if isinstance(s, Symbol)} | {
