@@ -378,3 +378,14 @@ REVIEWED_CORRECT = {
 @pytest.mark.parametrize("text", REVIEWED_CORRECT.values(), ids=REVIEWED_CORRECT.keys())
 def test_a_correct_post_found_by_review_has_no_mistake(text):
     assert not _wrong(text)
+
+
+def test_a_model_stated_in_one_section_judges_the_example_of_the_next_until_restated():
+    model = "## The model\n\n" + _display("o_t = V h_t") + "\n## An example\n\n" + PARAMETERS + "\n\n"
+    example = _display("h_1 = " + _vec("0.2", "0.4") + r" \quad o_1 = " + _vec("-0.3", "0.5", "0.7"))
+    text = model + example
+    assert list(_wrong(text)) == [_line(text, "$$h_1 = ")]
+    # A later section that states o_t anew (an LSTM's output gate) is not judged by the model.
+    gate = "\n## An LSTM\n\nHere $o_t = \\sigma(W_o x_t)$ is the output gate.\n\n" + PARAMETERS + "\n\n"
+    gate += _display("h_1 = " + _vec("0.2", "0.4") + r" \quad o_1 = " + _vec("0.500", "0.750", "0.269"))
+    assert list(_wrong(model + example.replace("0.7", "0.6") + gate)) == []

@@ -53,7 +53,14 @@ from derive.check.findings import (
 from derive.check.layout import Piece
 from derive.check.links import LinkRules
 from derive.check.onestep import OneStepRules
-from derive.check.prepare import glued, inline_definitions, labels_assumption, learn_letters, text_after
+from derive.check.prepare import (
+    glued,
+    inline_definitions,
+    labels_assumption,
+    learn_letters,
+    stated_names,
+    text_after,
+)
 from derive.check.proving import STEP_SECONDS, ProofRules, _Expired, _time_limit
 from derive.check.reader import (
     Letters,
@@ -140,6 +147,7 @@ def check_text(
     lines = text.split("\n")
     starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
     judge.softmax_named = _SOFTMAX_WORD.search(text) is not None
+    judge.worked.stated = stated_names(post.inline)
     judge.heading_lines = tuple(number for number, line in enumerate(lines, 1) if _HEADING_LINE.match(line))
     for done, (block, found) in enumerate(blocks, start=1):
         after = "" if block.inline else text_after(text, block, starts)

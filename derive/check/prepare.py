@@ -147,3 +147,19 @@ def glued(blocks: tuple[Block, ...]):
             continue
         result.append((block, found))
     return result
+
+
+#: The letter on the left of a formula in a sentence: o of ``o_t = …``, of ``\mathbf{o}_t = …``.
+_STATED_LETTER = re.compile(r"^\s*(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{\s*)?\\?([A-Za-z]+)\s*\}?\s*(?:_|=)")
+
+
+def stated_names(inline) -> list[tuple[int, str]]:
+    """The letters the post's formulas in sentences state (``$o_t = \\sigma(W_o x_t)$``), with
+    their lines."""
+    found = []
+    for line, tex in inline:
+        if "=" in tex:
+            match = _STATED_LETTER.match(tex.split("=", 1)[0] + "=")
+            if match:
+                found.append((line, match.group(1)))
+    return found

@@ -94,6 +94,9 @@ class WorkedExample:
     #: In the order of the post: (line, printed value).
     timeline: list[tuple[int, int]] = field(default_factory=list)
     relations: list[Relation] = field(default_factory=list)
+    #: Formulas in sentences that state a name, by line and letter (``$o_t = \\sigma(W_o x_t)$``
+    #: states o): a relation for every step from a section before stops there.
+    stated: list[tuple[int, str]] = field(default_factory=list)
     #: How many rows the reader could not read alone were read again with printed values.
     unread: int = 0
     #: Rows that could not be read with the values printed before them, to read again for the
@@ -227,9 +230,9 @@ def _places(matrix: ImmutableMatrix, places: dict) -> tuple[int | None, ...] | N
 def _states(worked: WorkedExample, headings: tuple[int, ...]) -> Iterator[tuple[list[Relation], dict, Basic]]:
     """The moments a relation is judged at, with the printed values in force then: right after
     the post prints the value a relation computes (with the inputs printed before it), and on the
-    relation's own row. A section (a slide) computes with its own relations and values: a
-    relation never judges, or is judged with, the values of another section, where the same
-    letters may name something else (the o_t of an RNN, then the output gate o_t of an LSTM).
+    relation's own row. A section (a slide) computes with its own values and relations, and with
+    the relations for every step (o_t = V h_t) of a section before it (a model, then an example)
+    until a section states that name anew: the o_t of an RNN may be an LSTM's output gate later.
     The last item is the name just printed, or None on a relation's row."""
     events = sorted(
         [(line, 0, key) for line, key in worked.timeline]
@@ -238,17 +241,36 @@ def _states(worked: WorkedExample, headings: tuple[int, ...]) -> Iterator[tuple[
     own: dict[int, list[Relation]] = {}
     for relation in worked.relations:
         own.setdefault(bisect.bisect_right(headings, relation.line), []).append(relation)
+    # Where a name is stated anew, in a relation or a formula in a sentence: (section, family).
+    anew = {(bisect.bisect_right(headings, r.line), _family(r.name)) for r in worked.relations}
+    anew |= {(bisect.bisect_right(headings, line), family) for line, family in worked.stated}
+
+    def carried(section: int) -> list[Relation]:
+        return [
+            relation
+            for earlier in sorted(own)
+            if earlier < section
+            for relation in own[earlier]
+            if general(relation)
+            and not any((later, _family(relation.name)) in anew for later in range(earlier + 1, section + 1))
+        ]
+
     state: dict[Basic, int] = {}
-    section = 0
+    section, relations = 0, own.get(0, [])
     for line, kind, key in events:
         if bisect.bisect_right(headings, line) != section:
             section, state = bisect.bisect_right(headings, line), {}  # a new section, new values
+            relations = own.get(section, []) + carried(section)
         printed = worked.printed[key].name if kind == 0 else None
         if printed is not None:
             state[printed] = key
-        relations = own.get(section)
         if relations:
             yield relations, dict(state), printed
+
+
+def _family(name: Basic) -> str:
+    """The letter a name is written with: o of o_t, W of W."""
+    return str(name.base) if isinstance(name, Indexed) else str(name)
 
 
 def _step_of(name) -> Basic | None:
