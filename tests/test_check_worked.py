@@ -389,3 +389,23 @@ def test_a_model_stated_in_one_section_judges_the_example_of_the_next_until_rest
     gate = "\n## An LSTM\n\nHere $o_t = \\sigma(W_o x_t)$ is the output gate.\n\n" + PARAMETERS + "\n\n"
     gate += _display("h_1 = " + _vec("0.2", "0.4") + r" \quad o_1 = " + _vec("0.500", "0.750", "0.269"))
     assert list(_wrong(model + example.replace("0.7", "0.6") + gate)) == []
+
+
+def test_every_row_of_a_long_drill_is_judged_and_the_wrong_one_found():
+    import math
+
+    rows = []
+    for k in range(1, 16):
+        z = [round(math.sin(k * j) * 2, 1) for j in (1, 2, 3)]
+        total = sum(math.exp(v) for v in z)
+        p = [f"{math.exp(v) / total:.3f}" for v in z]
+        if k == 9:
+            p[0], p[1] = p[1], p[0]  # two entries swapped
+        name = f"\\mathbf{{z}}_{{{k}}}"
+        rows += [
+            name + " = " + _vec(*map(str, z)),
+            f"\\mathbf{{p}}_{{{k}}} = {_SOFTMAX}({name}) = " + _vec(*p),
+        ]
+    report = check_text(_display(*rows), ".md")
+    assert sum(f.verdict == PROVEN for f in report.findings) == 14
+    assert [f.line for f in report.findings if f.verdict == WRONG] == [35]

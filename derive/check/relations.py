@@ -227,13 +227,15 @@ def _places(matrix: ImmutableMatrix, places: dict) -> tuple[int | None, ...] | N
 # -- evaluating relations --------------------------------------------------------------------
 
 
-def _states(worked: WorkedExample, headings: tuple[int, ...]) -> Iterator[tuple[list[Relation], dict, Basic]]:
+def _states(
+    worked: WorkedExample, headings: tuple[int, ...]
+) -> Iterator[tuple[list[Relation], dict, Basic | Relation]]:
     """The moments a relation is judged at, with the printed values in force then: right after
     the post prints the value a relation computes (with the inputs printed before it), and on the
     relation's own row. A section (a slide) computes with its own values and relations, and with
     the relations for every step (o_t = V h_t) of a section before it (a model, then an example)
     until a section states that name anew: the o_t of an RNN may be an LSTM's output gate later.
-    The last item is the name just printed, or None on a relation's row."""
+    The last item is what is judged then: the name just printed, or the relation of the row."""
     events = sorted(
         [(line, 0, key) for line, key in worked.timeline]
         + [(relation.line, 1, number) for number, relation in enumerate(worked.relations)]
@@ -265,7 +267,7 @@ def _states(worked: WorkedExample, headings: tuple[int, ...]) -> Iterator[tuple[
         if printed is not None:
             state[printed] = key
         if relations:
-            yield relations, dict(state), printed
+            yield relations, dict(state), printed if kind == 0 else worked.relations[key]
 
 
 def _family(name: Basic) -> str:
@@ -330,44 +332,55 @@ class Evaluator:
                     steps.setdefault(name.base, []).append(name.indices[0])
             yield from self._at(relations, state, printed, steps)
 
-    def _steps(self, relation: Relation, printed_steps: dict) -> list[Basic | None]:
-        """The steps to read ``relation`` at: as written, and every other step of its left side
-        the post prints a value of (``printed_steps``, by family), when it reads for every step."""
+    def _steps(self, relation: Relation, open_steps: dict) -> list[Basic | None]:
+        """The steps to read ``relation`` at: as written, and, when it reads for every step, every
+        other step of its left side the post prints a value of and writes no relation for
+        (``open_steps``, by family)."""
         steps: list[Basic | None] = [] if general(relation) else [None]
         written = _step_of(relation.name)
         if written is None or not self._reads_for_every_step(relation):
             return steps
-        return steps + [at for at in printed_steps.get(relation.name.base, ()) if at != written]
+        return steps + [at for at in open_steps.get(relation.name.base, ()) if at != written]
 
     def _at(
-        self, relations: list[Relation], state: dict, printed: Basic | None, steps: dict
+        self, relations: list[Relation], state: dict, printed: Basic | Relation, steps: dict
     ) -> Iterator[Instance]:
-        readings = [(relation, at) for relation in relations for at in self._steps(relation, steps)]
-        # Each pair is an attempt, however cheap: the work of a moment is bounded by its count.
-        self.attempts -= len(readings) * (1 + len(readings))
+        own = {(r.name.base, r.name.indices[0]) for r in relations if isinstance(_step_of(r.name), Integer)}
+        open_steps = {family: [at for at in ats if (family, at) not in own] for family, ats in steps.items()}
+        readings = [(relation, at) for relation in relations for at in self._steps(relation, open_steps)]
+        judged = [(r, at) for r, at in readings if r is printed or _actual(r, r.name, at) == printed]
+        # Each relation judged is looked at with every other, however cheaply: the work of a
+        # moment is bounded by that count.
+        self.attempts -= len(readings) * (1 + len(judged))
         if self.attempts < 0:
             return
-        computed: dict[tuple, tuple[Basic, ImmutableMatrix]] = {}
-        for relation, at in readings:
-            value = self._evaluate(relation, state, at, {})
-            if value is not None:
-                computed[(id(relation), at)] = (_actual(relation, relation.name, at), value)
-        by_id = {id(relation): relation for relation in relations}
-        for relation, at in readings:
+        computed: dict[tuple, MatrixBase | None] = {}
+
+        def value_of(relation: Relation, at) -> MatrixBase | None:
+            # Read only when needed: the relation judged now, and those its inputs come from.
+            if (id(relation), at) not in computed:
+                computed[(id(relation), at)] = self._evaluate(relation, state, at, {})
+            return computed[(id(relation), at)]
+
+        for relation, at in judged:  # the others when their own value is printed, or on their row
             name = _actual(relation, relation.name, at)
-            if printed is not None and name != printed:
-                continue  # judged when its own value is printed, or on its row
-            if (id(relation), at) in computed:
-                yield from self._judged(relation, state, at, computed[(id(relation), at)][1], None)
-            # Through one another: softmax(o_2) with o_2 = V h_2 is softmax(V h_2).
-            uses = self._uses(relation)
-            for (inner, _), (inner_name, value) in computed.items():
+            value = value_of(relation, at)
+            if value is not None:
+                yield from self._judged(relation, state, at, value, None)
+            # Through one another: softmax(o_2) with o_2 = V h_2 is softmax(V h_2). Only through
+            # the names the relation is known to use: one read without values.
+            uses = self._uses(relation) or set()
+            for inner, inner_at in readings:
+                inner_name = _actual(inner, inner.name, inner_at)
                 written = _textual(relation, inner_name, at)
-                if inner == id(relation) or inner_name == name or (uses is not None and written not in uses):
+                if inner is relation or inner_name == name or written not in uses:
                     continue
-                evaluated = self._evaluate(relation, state, at, {written: value})
+                inner_value = value_of(inner, inner_at)
+                if inner_value is None:
+                    continue
+                evaluated = self._evaluate(relation, state, at, {written: inner_value})
                 if evaluated is not None:
-                    yield from self._judged(relation, state, at, evaluated, by_id[inner])
+                    yield from self._judged(relation, state, at, evaluated, inner)
 
     def _judged(self, relation, state, at, right, through) -> Iterator[Instance]:
         instance = self._compare(relation, state, at, right, through)
