@@ -263,8 +263,14 @@ def test_a_post_with_more_worked_values_than_an_example_has_is_read_within_bound
     assert 0 < sum(readings) <= relations.MAX_EVALUATIONS
     monkeypatch.setattr(worked, "MAX_PRINTED", 10)
     readings.clear()
-    check_text(text, ".md")
+    skipped = check_text(text, ".md")
     assert not any(readings)
+    assert all(
+        "not checked against the post's relations" in f.detail
+        for f in skipped.findings
+        if f.line > 1 and "values of a worked example" in f.detail
+    )
+    assert any("more than 10 values" in f.detail for f in skipped.findings)
 
 
 _PLUGGED = "\n\n".join(

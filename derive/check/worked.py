@@ -65,6 +65,10 @@ class WorkedRules:
         computes a value and prints it right."""
         worked = self.worked
         if len(worked.printed) > MAX_PRINTED or len(worked.relations) > MAX_RELATIONS:
+            self._not_checked(
+                f"not checked against the post's relations: it prints more than {MAX_PRINTED} values "
+                f"or states more than {MAX_RELATIONS} relations"
+            )
             return
         for piece, position in worked.later:
             self.read_with_values(piece, position, relations_only=True)
@@ -92,6 +96,14 @@ class WorkedRules:
             here = [i for i in failed if bisect.bisect_right(self.heading_lines, i.relation.line) == section]
             detail = _blame(self.worked, key, (here or failed)[0])
             self.findings[position] = replace(finding, verdict=WRONG, detail=detail, counterexample=None)
+
+    def _not_checked(self, why: str) -> None:
+        """Say on every row of printed values that they were not checked, and why."""
+        for rows in self.worked.findings_of.values():
+            for position, line in rows:
+                finding = self.findings[position] if position < len(self.findings) else None
+                if finding is not None and finding.line == line and finding.verdict == NOTE:
+                    self.findings[position] = replace(finding, detail=f"{finding.detail}; {why}")
 
     def read_with_values(self, piece, position: int, *, relations_only: bool = False) -> None:
         """A row the reader could not read alone (``softmax(z)`` of a z printed as a vector),
