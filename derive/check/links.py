@@ -205,16 +205,15 @@ class LinkRules:
             # the post's definitions are applied, and rounded as printed.
             through = tuple(self._through_definitions(side) for side in (a, b))
             worked = worked_values_agree(*through, self.printed)
-            if worked is None:
-                # −p_1 p_2 = −0.659 × 0.242 with p given in words: numbers put in for names
-                # whose values the post does not print in its math. Not an identity to refute.
+            # −p_1 p_2 = −0.659 × 0.242 with p given in words: numbers put in for names whose
+            # values the post does not print in its math. Not an identity to refute.
+            if worked is None and any(_quantities(side) for side in through):
                 unknown = sorted(set().union(*(_quantities(side) for side in (a, b))))
-                if any(_quantities(side) for side in through):
-                    return Link(
-                        UNCHECKED,
-                        f"puts numbers in for {', '.join(unknown)}, "
-                        "whose values the post does not give in its math",
-                    )
+                return Link(
+                    UNCHECKED,
+                    f"puts numbers in for {', '.join(unknown)}, "
+                    "whose values the post does not give in its math",
+                )
         if worked is not None:
             agrees, how = worked
             return Link(PROVEN if agrees else WRONG, how)

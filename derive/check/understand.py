@@ -351,13 +351,11 @@ def _power_of_ten(after) -> int | None:
 
 
 def _looks_rounded(number, printed: dict) -> bool:
-    places = printed.get(number)
-    return places is not None and looks_rounded(number, places)
-
-
-def looks_rounded(number, places: int) -> bool:
     """A printed input of three or more significant digits (0.245, 1.406) may itself be rounded;
     a short one (0.5, 1.2, the logits of an example) is taken as given."""
+    places = printed.get(number)
+    if places is None:
+        return False
     return len(str(abs(int(number * 10**places)))) >= 3
 
 

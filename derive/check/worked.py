@@ -87,23 +87,26 @@ class WorkedRules:
 
     def _wrong(self, key: int, failed: list[Instance]) -> None:
         """✗ on every row that prints the value ``key``, with a relation it fails."""
-        for position, line in self.worked.findings_of[key]:
-            finding = self.findings[position] if position < len(self.findings) else None
-            if finding is None or finding.line != line or finding.verdict not in _OPEN:
-                continue  # the row was judged another way (read two ways that disagree)
+        for position, finding in self._rows_printing(key):
             # Shown with a relation of the row's own section (its slide), where there is one.
-            section = bisect.bisect_right(self.heading_lines, line)
+            section = bisect.bisect_right(self.heading_lines, finding.line)
             here = [i for i in failed if bisect.bisect_right(self.heading_lines, i.relation.line) == section]
             detail = _blame(self.worked, key, (here or failed)[0])
             self.findings[position] = replace(finding, verdict=WRONG, detail=detail, counterexample=None)
 
     def _not_checked(self, why: str) -> None:
         """Say on every row of printed values that they were not checked, and why."""
-        for rows in self.worked.findings_of.values():
-            for position, line in rows:
-                finding = self.findings[position] if position < len(self.findings) else None
-                if finding is not None and finding.line == line and finding.verdict == NOTE:
-                    self.findings[position] = replace(finding, detail=f"{finding.detail}; {why}")
+        for key in self.worked.findings_of:
+            for position, finding in self._rows_printing(key):
+                self.findings[position] = replace(finding, detail=f"{finding.detail}; {why}")
+
+    def _rows_printing(self, key: int):
+        """The findings of the rows that print the value ``key``, with their positions, where
+        nothing else judged the row (read two ways that disagree, it was judged another way)."""
+        for position, line in self.worked.findings_of[key]:
+            finding = self.findings[position] if position < len(self.findings) else None
+            if finding is not None and finding.line == line and finding.verdict in _OPEN:
+                yield position, finding
 
     def read_with_values(self, piece, position: int, *, relations_only: bool = False) -> None:
         """A row the reader could not read alone (``softmax(z)`` of a z printed as a vector),
@@ -146,9 +149,8 @@ class WorkedRules:
             if not all(own and all(i.holds is True for i in own) for own in sides):
                 continue
             instance = sides[0][0]
-            for position, printed_on in self.worked.findings_of[instance.left]:
-                finding = self.findings[position] if position < len(self.findings) else None
-                if finding is not None and finding.line == printed_on == line:
+            for position, finding in self._rows_printing(instance.left):
+                if finding.line == line:
                     detail = f"agrees, to the places printed, with what it computes: {instance.computed}"
                     self.findings[position] = replace(finding, verdict=PROVEN, detail=detail)
 
